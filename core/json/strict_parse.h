@@ -1,0 +1,52 @@
+#pragma once
+// Strict JSON parsing shared by every core parser (tokens, JWKS, envelopes, schemas).
+// On top of simdjson (which already rejects invalid UTF-8, lone surrogate escapes and
+// integers beyond 64 bits) it rejects duplicate object keys and bounds size and depth,
+// so no two consumers can read different values out of the same bytes.
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+namespace amo::json {
+
+#define AMO_JSON_STATUS(X) \
+  X(ok)                    \
+  X(too_large)             \
+  X(not_utf8)              \
+  X(syntax)                \
+  X(bad_number)            \
+  X(bad_string)            \
+  X(too_deep)              \
+  X(duplicate_key)
+
+enum class Status : unsigned char {
+#define AMO_X(name) name,
+  AMO_JSON_STATUS(AMO_X)
+#undef AMO_X
+};
+
+std::string_view name(Status s) noexcept;
+
+// Reusable parser: after the first parse of the largest document it allocates nothing.
+// Not thread-safe; the element returned stays valid until the next parse.
+class StrictParser {
+ public:
+  StrictParser(std::size_t max_bytes, std::size_t max_depth);
+
+  Status parse(std::string_view bytes, simdjson::dom::element& out) noexcept;
+
+  std::size_t max_bytes() const noexcept { return max_bytes_; }
+
+ private:
+  Status check_keys(simdjson::dom::element e) noexcept;
+
+  std::size_t max_bytes_;
+  std::size_t max_depth_;
+  std::vector<char> padded_;
+  std::vector<std::string_view> keys_;
+  simdjson::dom::parser parser_;
+};
+
+}  // namespace amo::json
