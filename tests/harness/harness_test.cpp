@@ -141,3 +141,26 @@ TEST_CASE("full_config substitutes placeholders; sighup reloads") {
     CHECK(broker.wait_log("Reloading config", 5s));
     CHECK(broker.running());
 }
+
+TEST_CASE("Refusals are return codes: PUBACK 0x87 under an ACL; a takeover disconnects the old client") {
+    TempDir files;
+    const auto acl = files.write("acl", "pattern read in/#\npattern write out/#\n");
+    Mosquitto broker({.websockets = false, .extra_config = "acl_file " + acl.string() + "\n", .allow_anonymous = true});
+    TestClient c({.port = broker.port(), .client_id = "same"});
+    REQUIRE(c.connect() == 0);
+    // 2.0.11 grants any subscription here; the read ACL applies on delivery.
+    CHECK(c.subscribe({"in/x", "out/#"}, 1) == std::vector<int>{1, 1});
+    CHECK(c.publish("out/x", "ok") == 0);
+    CHECK(c.publish("in/x", "denied") == 0x87);
+    CHECK(c.publish("in/x", "qos0 denied silently", 0) == 0);
+
+    TestClient v3({.port = broker.port(), .mqtt_version = 4});
+    REQUIRE(v3.connect() == 0);
+    CHECK(v3.publish("in/x", "v3 sees nothing") == 0);
+
+    TestClient thief({.port = broker.port(), .client_id = "same"});
+    REQUIRE(thief.connect() == 0);
+    CHECK(c.wait_disconnected(5s));
+    CHECK_FALSE(c.connected());
+    CHECK(thief.connected());
+}

@@ -1,12 +1,21 @@
 #include "tests/harness/mqtt_client.h"
 
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <mqtt/async_client.h>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
 
 namespace amo::harness {
+
+// Built on libmosquitto rather than Paho: Paho C's shared receive thread polls with a 1 s
+// timeout, so each CONNECT made while another client is connected took 1-2 s here.
 
 namespace {
 
@@ -15,151 +24,222 @@ std::string unique_id() {
     return "amo-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
-// Paho reports a broker refusal as an exception carrying the reason/return code.
-int code_of(const mqtt::exception& e) {
-    const int reason = e.get_reason_code();
-    if (reason > 0) return reason;
-    const int rc = e.get_return_code();
-    return rc > 0 ? rc : (rc == 0 ? -1 : rc);
+void lib_init() {
+    static std::once_flag once;
+    std::call_once(once, [] { mosquitto_lib_init(); });
 }
+
+struct Props {
+    mosquitto_property* list = nullptr;
+    ~Props() { mosquitto_property_free_all(&list); }
+};
 
 }  // namespace
 
 struct TestClient::Impl {
     ClientOptions options;
-    std::unique_ptr<mqtt::async_client> client;
+    mosquitto* mosq = nullptr;
+    std::thread loop;
+    std::atomic<bool> stop{false};
+
     mutable std::mutex mu;
     std::condition_variable cv;
     std::deque<Received> inbox;
     bool is_connected = false;
+    bool loop_running = false;
+    std::optional<int> connack;
     int disconnect_reason = -1;
+    std::map<int, int> puback;               // mid -> reason code
+    std::map<int, std::vector<int>> suback;  // mid -> codes
 
-    void on_message(const mqtt::const_message_ptr& msg) {
-        Received r;
-        r.topic = msg->get_topic();
-        r.payload = msg->to_string();
-        r.qos = msg->get_qos();
-        r.retained = msg->is_retained();
-        const auto& props = msg->get_properties();
-        const std::size_t n_user = props.count(mqtt::property::USER_PROPERTY);
-        for (std::size_t i = 0; i < n_user; ++i) {
-            auto [k, v] = mqtt::get<mqtt::string_pair>(props, mqtt::property::USER_PROPERTY, i);
-            r.user_props[k] = v;
+    static Impl* of(void* obj) { return static_cast<Impl*>(obj); }
+
+    static void on_connect(mosquitto*, void* obj, int rc, int, const mosquitto_property*) {
+        Impl* self = of(obj);
+        {
+            std::lock_guard lock(self->mu);
+            self->connack = rc;
+            self->is_connected = rc == 0;
         }
-        if (props.contains(mqtt::property::CORRELATION_DATA)) {
-            r.correlation_data = mqtt::get<std::string>(props, mqtt::property::CORRELATION_DATA);
+        self->cv.notify_all();
+    }
+
+    static void on_disconnect(mosquitto*, void* obj, int rc, const mosquitto_property*) {
+        Impl* self = of(obj);
+        {
+            std::lock_guard lock(self->mu);
+            self->is_connected = false;
+            if (rc >= 0x80) self->disconnect_reason = rc;  // below 0x80: a libmosquitto error, not a reason
+        }
+        self->cv.notify_all();
+    }
+
+    static void on_publish(mosquitto*, void* obj, int mid, int reason, const mosquitto_property*) {
+        Impl* self = of(obj);
+        {
+            std::lock_guard lock(self->mu);
+            self->puback[mid] = reason;
+        }
+        self->cv.notify_all();
+    }
+
+    static void on_subscribe(mosquitto*, void* obj, int mid, int count, const int* granted, const mosquitto_property*) {
+        Impl* self = of(obj);
+        {
+            std::lock_guard lock(self->mu);
+            self->suback[mid] = std::vector<int>(granted, granted + count);
+        }
+        self->cv.notify_all();
+    }
+
+    static void on_message(mosquitto*, void* obj, const mosquitto_message* msg, const mosquitto_property* props) {
+        Impl* self = of(obj);
+        Received r;
+        r.topic = msg->topic;
+        r.payload.assign(static_cast<const char*>(msg->payload), static_cast<std::size_t>(msg->payloadlen));
+        r.qos = msg->qos;
+        r.retained = msg->retain;
+        bool skip_first = false;
+        for (const mosquitto_property* p = props;; skip_first = true) {
+            char* name = nullptr;
+            char* value = nullptr;
+            p = mosquitto_property_read_string_pair(p, MQTT_PROP_USER_PROPERTY, &name, &value, skip_first);
+            if (p == nullptr) break;
+            r.user_props[name] = value;
+            free(name);
+            free(value);
+        }
+        void* data = nullptr;
+        uint16_t len = 0;
+        if (mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &data, &len, false) != nullptr) {
+            r.correlation_data.assign(static_cast<const char*>(data), len);
+            free(data);
+        }
+        {
+            std::lock_guard lock(self->mu);
+            self->inbox.push_back(std::move(r));
+        }
+        self->cv.notify_all();
+    }
+
+    // No automatic reconnect: the loop ends with the connection.
+    void run_loop() {
+        while (!stop) {
+            const int rc = mosquitto_loop(mosq, 20, 1);
+            if (rc != MOSQ_ERR_SUCCESS) break;
         }
         {
             std::lock_guard lock(mu);
-            inbox.push_back(std::move(r));
+            is_connected = false;
+            loop_running = false;
         }
         cv.notify_all();
     }
 
-    void on_down(int reason) {
-        {
-            std::lock_guard lock(mu);
-            is_connected = false;
-            if (reason >= 0) disconnect_reason = reason;
-        }
-        cv.notify_all();
+    void join() {
+        stop = true;
+        if (loop.joinable()) loop.join();
+        stop = false;
+    }
+
+    template <class Pred>
+    bool wait(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout, Pred pred) {
+        return cv.wait_for(lock, timeout, pred);
     }
 };
 
 TestClient::TestClient(ClientOptions options) : impl_(std::make_unique<Impl>()) {
+    lib_init();
     if (options.client_id.empty()) options.client_id = unique_id();
     impl_->options = std::move(options);
     const auto& o = impl_->options;
-    mqtt::create_options create(o.mqtt_version);
-    impl_->client = std::make_unique<mqtt::async_client>(
-        "tcp://" + o.host + ":" + std::to_string(o.port), o.client_id, create, nullptr);
-    Impl* impl = impl_.get();
-    impl_->client->set_message_callback([impl](mqtt::const_message_ptr msg) { impl->on_message(msg); });
-    impl_->client->set_connection_lost_handler([impl](const std::string&) { impl->on_down(-1); });
-    impl_->client->set_disconnected_handler(
-        [impl](const mqtt::properties&, mqtt::ReasonCode reason) { impl->on_down(static_cast<int>(reason)); });
+    impl_->mosq = mosquitto_new(o.client_id.c_str(), o.clean, impl_.get());
+    if (impl_->mosq == nullptr) throw std::runtime_error("mosquitto_new failed");
+    mosquitto_int_option(impl_->mosq, MOSQ_OPT_PROTOCOL_VERSION, o.mqtt_version);
+    mosquitto_threaded_set(impl_->mosq, true);
+    mosquitto_connect_v5_callback_set(impl_->mosq, &Impl::on_connect);
+    mosquitto_disconnect_v5_callback_set(impl_->mosq, &Impl::on_disconnect);
+    mosquitto_publish_v5_callback_set(impl_->mosq, &Impl::on_publish);
+    mosquitto_subscribe_v5_callback_set(impl_->mosq, &Impl::on_subscribe);
+    mosquitto_message_v5_callback_set(impl_->mosq, &Impl::on_message);
 }
 
 TestClient::~TestClient() {
-    if (connected()) {
-        try {
-            impl_->client->disconnect(0)->wait_for(std::chrono::seconds(2));
-        } catch (const std::exception&) {
-        }
-    }
-    impl_->client->disable_callbacks();
+    disconnect();
+    impl_->join();
+    mosquitto_destroy(impl_->mosq);
 }
 
 int TestClient::connect() {
     const auto& o = impl_->options;
-    mqtt::connect_options opts;
-    opts.set_mqtt_version(o.mqtt_version);  // before the clean flag: it resets the other one
-    if (o.mqtt_version >= 5) {
-        opts.set_clean_start(o.clean);
-        if (o.session_expiry > 0) {
-            mqtt::properties props;
-            props.add({mqtt::property::SESSION_EXPIRY_INTERVAL, o.session_expiry});
-            opts.set_properties(props);
-        }
-    } else {
-        opts.set_clean_session(o.clean);
+    impl_->join();
+    {
+        std::lock_guard lock(impl_->mu);
+        impl_->connack.reset();
+        impl_->disconnect_reason = -1;
     }
-    if (!o.username.empty()) opts.set_user_name(o.username);
-    if (!o.password.empty()) opts.set_password(o.password);
-    opts.set_automatic_reconnect(false);
-    opts.set_connect_timeout(std::chrono::duration_cast<std::chrono::seconds>(o.timeout));
-    opts.set_keep_alive_interval(std::chrono::seconds(60));
-    try {
-        auto tok = impl_->client->connect(opts);
-        if (!tok->wait_for(o.timeout + std::chrono::seconds(1))) return -1;
-        {
-            std::lock_guard lock(impl_->mu);
-            impl_->is_connected = true;
-            impl_->disconnect_reason = -1;
-        }
-        return 0;
-    } catch (const mqtt::exception& e) {
-        return code_of(e);
+    mosquitto_username_pw_set(impl_->mosq, o.username.empty() ? nullptr : o.username.c_str(),
+                              o.password.empty() ? nullptr : o.password.c_str());
+    Props props;
+    if (o.mqtt_version >= 5 && o.session_expiry > 0) {
+        mosquitto_property_add_int32(&props.list, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
+                                     static_cast<uint32_t>(o.session_expiry));
     }
+    const int rc = mosquitto_connect_bind_v5(impl_->mosq, o.host.c_str(), o.port, 60, nullptr, props.list);
+    if (rc != MOSQ_ERR_SUCCESS) return -rc;
+    {
+        std::lock_guard lock(impl_->mu);
+        impl_->loop_running = true;
+    }
+    impl_->loop = std::thread([impl = impl_.get()] { impl->run_loop(); });
+    std::unique_lock lock(impl_->mu);
+    impl_->wait(lock, o.timeout, [&] { return impl_->connack.has_value() || !impl_->loop_running; });
+    if (!impl_->connack) return -1;
+    return *impl_->connack;
 }
 
 std::vector<int> TestClient::subscribe(std::vector<std::string> filters, int qos) {
-    std::vector<int> codes;
-    try {
-        auto topics = mqtt::string_collection::create(filters);
-        std::vector<int> qoss(filters.size(), qos);
-        auto tok = impl_->client->subscribe(topics, qoss);
-        if (!tok->wait_for(impl_->options.timeout)) return std::vector<int>(filters.size(), -1);
-        const auto response = tok->get_subscribe_response();
-        for (auto rc : response.get_reason_codes()) codes.push_back(static_cast<int>(rc));
-        if (codes.size() != filters.size()) codes.assign(filters.size(), codes.empty() ? -1 : codes.front());
-    } catch (const mqtt::exception& e) {
-        codes.assign(filters.size(), code_of(e));
+    std::vector<char*> subs;
+    for (auto& f : filters) subs.push_back(f.data());
+    int mid = 0;
+    const int rc = mosquitto_subscribe_multiple(impl_->mosq, &mid, static_cast<int>(subs.size()), subs.data(), qos,
+                                                0, nullptr);
+    if (rc != MOSQ_ERR_SUCCESS) return std::vector<int>(filters.size(), -rc);
+    std::unique_lock lock(impl_->mu);
+    if (!impl_->wait(lock, impl_->options.timeout, [&] { return impl_->suback.contains(mid); })) {
+        return std::vector<int>(filters.size(), -1);
     }
+    auto codes = std::move(impl_->suback[mid]);
+    impl_->suback.erase(mid);
     return codes;
 }
 
 int TestClient::publish(std::string topic, std::string payload, int qos, bool retain,
                         std::map<std::string, std::string> user_props, std::string correlation_data) {
-    auto msg = mqtt::make_message(std::move(topic), std::move(payload), qos, retain);
+    Props props;
     if (impl_->options.mqtt_version >= 5) {
-        mqtt::properties props;
-        for (const auto& [k, v] : user_props) props.add({mqtt::property::USER_PROPERTY, k, v});
-        if (!correlation_data.empty()) props.add({mqtt::property::CORRELATION_DATA, correlation_data});
-        msg->set_properties(props);
+        for (const auto& [k, v] : user_props) {
+            mosquitto_property_add_string_pair(&props.list, MQTT_PROP_USER_PROPERTY, k.c_str(), v.c_str());
+        }
+        if (!correlation_data.empty()) {
+            mosquitto_property_add_binary(&props.list, MQTT_PROP_CORRELATION_DATA, correlation_data.data(),
+                                          static_cast<uint16_t>(correlation_data.size()));
+        }
     }
-    try {
-        auto tok = impl_->client->publish(msg);
-        if (!tok->wait_for(impl_->options.timeout)) return -1;
-        return qos == 0 ? 0 : static_cast<int>(tok->get_reason_code());
-    } catch (const mqtt::exception& e) {
-        return code_of(e);
-    }
+    int mid = 0;
+    const int rc = mosquitto_publish_v5(impl_->mosq, &mid, topic.c_str(), static_cast<int>(payload.size()),
+                                        payload.data(), qos, retain, props.list);
+    if (rc != MOSQ_ERR_SUCCESS) return -rc;
+    std::unique_lock lock(impl_->mu);
+    if (!impl_->wait(lock, impl_->options.timeout, [&] { return impl_->puback.contains(mid); })) return -1;
+    const int reason = impl_->puback[mid];
+    impl_->puback.erase(mid);
+    return reason;
 }
 
 std::vector<TestClient::Received> TestClient::wait_messages(std::size_t n, std::chrono::milliseconds timeout) {
     std::unique_lock lock(impl_->mu);
-    impl_->cv.wait_for(lock, timeout, [&] { return impl_->inbox.size() >= n; });
+    impl_->wait(lock, timeout, [&] { return impl_->inbox.size() >= n; });
     std::vector<Received> out(std::make_move_iterator(impl_->inbox.begin()),
                               std::make_move_iterator(impl_->inbox.end()));
     impl_->inbox.clear();
@@ -170,7 +250,7 @@ std::vector<TestClient::Received> TestClient::take_messages() { return wait_mess
 
 bool TestClient::wait_disconnected(std::chrono::milliseconds timeout) {
     std::unique_lock lock(impl_->mu);
-    return impl_->cv.wait_for(lock, timeout, [&] { return !impl_->is_connected; });
+    return impl_->wait(lock, timeout, [&] { return !impl_->is_connected; });
 }
 
 bool TestClient::connected() const {
@@ -184,12 +264,11 @@ int TestClient::disconnect_reason() const {
 }
 
 void TestClient::disconnect() {
-    if (!connected()) return;
-    try {
-        impl_->client->disconnect()->wait_for(impl_->options.timeout);
-    } catch (const mqtt::exception&) {
+    if (connected()) {
+        mosquitto_disconnect(impl_->mosq);
+        wait_disconnected(impl_->options.timeout);
     }
-    impl_->on_down(-1);
+    impl_->join();
 }
 
 const std::string& TestClient::client_id() const { return impl_->options.client_id; }

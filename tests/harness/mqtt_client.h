@@ -21,7 +21,7 @@ struct ClientOptions {
     std::chrono::milliseconds timeout{5000};  // per operation
 };
 
-// A synchronous MQTT test client over Paho C++ (no persistence, no automatic reconnect).
+// A synchronous MQTT 3.1.1/5 test client (libmosquitto, own network thread, no reconnect).
 // Refusals are return values, never exceptions.
 class TestClient {
 public:
@@ -52,7 +52,8 @@ public:
     std::vector<Received> take_messages();
     bool wait_disconnected(std::chrono::milliseconds timeout);
     bool connected() const;
-    // v5 reason code of a server DISCONNECT, -1 if none arrived.
+    // v5 reason code (>= 0x80) of a server DISCONNECT, -1 if none arrived (2.0.11 closes the
+    // socket without one on a session takeover).
     int disconnect_reason() const;
     void disconnect();
     const std::string& client_id() const;
