@@ -1,5 +1,6 @@
 #include "core/envelope/schema_set.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "core/ids.h"
@@ -325,7 +326,7 @@ bool SchemaLoader::collect_kinds() {
 
 LoadResult SchemaLoader::run(std::span<const SchemaFile> files, std::string_view root_name) {
   for (const SchemaFile& f : files) {
-    auto parser = std::make_unique<json::StrictParser>(f.text.size(), kMaxSchemaDepth);
+    auto parser = std::make_unique<json::StrictParser>(std::max<std::size_t>(f.text.size(), 64), kMaxSchemaDepth);
     simdjson::dom::element root;
     if (auto s = parser->parse(f.text, root); s != json::Status::ok)
       return {nullptr, Status::schema_not_json, f.name + ": not strict JSON (" + std::string(json::name(s)) + ")"};
