@@ -30,4 +30,11 @@ class Levels {
   bool done_ = false;
 };
 
+// Any `+` or `#` in a level, even a malformed one like `a+b` (a hand loop: find_first_of is slow).
+inline bool has_wildcard(std::string_view level) noexcept {
+  for (const char c : level)
+    if (c == '+' || c == '#') return true;
+  return false;
+}
+
 }  // namespace amo::acl

@@ -53,6 +53,19 @@ bool valid_utf8(std::string_view s) noexcept {
   return true;
 }
 
+constexpr std::uint64_t ones = 0x0101010101010101ULL;
+constexpr std::uint64_t highs = 0x8080808080808080ULL;
+
+constexpr bool has_zero_byte(std::uint64_t w) noexcept { return ((w - ones) & ~w & highs) != 0; }
+
+// Does any of the 8 bytes at `p` equal `/`, `+` or `#`?
+bool has_special(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return has_zero_byte(w ^ (ones * '/')) || has_zero_byte(w ^ (ones * '+')) ||
+         has_zero_byte(w ^ (ones * '#'));
+}
+
 }  // namespace
 
 Status check_topic_grammar(std::string_view topic, bool is_filter) noexcept {
@@ -65,9 +78,16 @@ Status check_topic_grammar(std::string_view topic, bool is_filter) noexcept {
   std::size_t start = 0;
   bool wild = false;
   const std::size_t n = topic.size();
-  for (std::size_t i = 0; i <= n; ++i) {
+  std::size_t i = 0;
+  while (i <= n) {
+    // Skip 8 bytes at a time that hold no `/`, `+` or `#`.
+    if (i + 8 <= n && !has_special(topic.data() + i)) {
+      i += 8;
+      continue;
+    }
     if (i < n && topic[i] != '/') {
       if (topic[i] == '+' || topic[i] == '#') wild = true;
+      ++i;
       continue;
     }
     const std::size_t len = i - start;
@@ -77,7 +97,7 @@ Status check_topic_grammar(std::string_view topic, bool is_filter) noexcept {
       if (!is_filter || len != 1 || (topic[start] == '#' && i != n)) return Status::bad_wildcard;
     }
     if (++depth > max_topic_levels) return Status::too_deep;
-    start = i + 1;
+    start = ++i;
     wild = false;
   }
   return Status::ok;

@@ -95,6 +95,19 @@ TEST_CASE("wildcards: whole levels in filters, # last, none in topics") {
   CHECK(topic("$SYS/broker/x") == Status::ok);  // grammar alone allows $ topics
 }
 
+TEST_CASE("level scan finds `/`, `+`, `#` at every offset of its 8-byte skip") {
+  for (std::size_t at = 0; at < 24; ++at) {
+    const std::string pre = "a/x" + std::string(at, 'b');
+    CHECK(topic(pre + "/c" + std::string(9, 'd')) == Status::ok);
+    CHECK(topic(pre + "//c" + std::string(9, 'd')) == Status::empty_level);
+    CHECK(filter(pre + "+c" + std::string(9, 'd')) == Status::bad_wildcard);
+    CHECK(topic(pre + "#" + std::string(9, 'd')) == Status::bad_wildcard);
+    CHECK(filter(pre + "/+/" + std::string(9, 'd')) == Status::ok);
+    CHECK(filter(pre + "/#") == Status::ok);
+    CHECK(filter(pre + "/#/" + std::string(9, 'd')) == Status::bad_wildcard);
+  }
+}
+
 TEST_CASE("parse_topic: our own topics") {
   TopicRef r;
   REQUIRE(parse_topic("amo/A/thread/T1/chat", r));
