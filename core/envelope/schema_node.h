@@ -28,6 +28,10 @@ struct SchemaNode {
   bool has_maximum = false;
   simdjson::dom::element minimum;
   simdjson::dom::element maximum;
+  bool has_exclusive_minimum = false;
+  bool has_exclusive_maximum = false;
+  simdjson::dom::element exclusive_minimum;
+  simdjson::dom::element exclusive_maximum;
   std::int64_t max_items = -1;
   std::int32_t items = -1;
   std::vector<std::pair<std::string, std::int32_t>> properties;

@@ -221,10 +221,12 @@ bool SchemaLoader::compile(simdjson::dom::element e, std::size_t doc, std::strin
       std::int64_t n;
       if (!non_negative_integer(v, n)) return fail(Status::schema_bad_keyword, doc, pointer, kw + " must be a non-negative integer");
       (k == "minLength" ? node().min_length : k == "maxLength" ? node().max_length : node().max_items) = n;
-    } else if (k == "minimum" || k == "maximum") {
+    } else if (k == "minimum" || k == "maximum" || k == "exclusiveMinimum" || k == "exclusiveMaximum") {
       if (!v.is_number()) return fail(Status::schema_bad_keyword, doc, pointer, kw + " must be a number");
       if (k == "minimum") { node().has_minimum = true; node().minimum = v; }
-      else { node().has_maximum = true; node().maximum = v; }
+      else if (k == "maximum") { node().has_maximum = true; node().maximum = v; }
+      else if (k == "exclusiveMinimum") { node().has_exclusive_minimum = true; node().exclusive_minimum = v; }
+      else { node().has_exclusive_maximum = true; node().exclusive_maximum = v; }
     } else if (k == "items") {
       if (v.is_array()) return fail(Status::schema_unsupported, doc, pointer, "'items' as an array (tuple form) is not supported");
       std::int32_t child;

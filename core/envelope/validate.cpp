@@ -139,6 +139,8 @@ Status Validator::check(std::int32_t index, simdjson::dom::element e) noexcept {
     case element_type::DOUBLE:
       if (n.has_minimum && compare_numbers(e, n.minimum) < 0) return fail(Status::minimum);
       if (n.has_maximum && compare_numbers(e, n.maximum) > 0) return fail(Status::maximum);
+      if (n.has_exclusive_minimum && compare_numbers(e, n.exclusive_minimum) <= 0) return fail(Status::minimum);
+      if (n.has_exclusive_maximum && compare_numbers(e, n.exclusive_maximum) >= 0) return fail(Status::maximum);
       break;
     case element_type::OBJECT:
       if (Status s = check_object(n, e.get_object().value_unsafe()); s != Status::ok) return s;
