@@ -164,3 +164,15 @@ TEST_CASE("Refusals are return codes: PUBACK 0x87 under an ACL; a takeover disco
     CHECK_FALSE(c.connected());
     CHECK(thief.connected());
 }
+
+TEST_CASE("A plugin is loaded from a private copy with its plugin_opt_ lines") {
+    const std::string dynsec = "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so";
+    if (!std::filesystem::exists(dynsec)) return;
+    TempDir files;
+    const auto config = files.write("dynsec.json", R"({"clients":[],"groups":[],"roles":[]})");
+    files.chown_to("mosquitto");  // the plugin rewrites its config file
+    Mosquitto broker({.websockets = false, .plugin_path = dynsec, .plugin_opts = {{"config_file", config.string()}}});
+    CHECK(broker.wait_log("Loading plugin: " + (broker.dir() / "plugin.so").string(), 2s));
+    TestClient c({.port = broker.port()});
+    CHECK(c.connect() == 0x87);  // dynsec knows no clients
+}
