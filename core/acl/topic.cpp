@@ -8,6 +8,9 @@
 namespace amo::acl {
 namespace {
 
+constexpr std::uint64_t ones = 0x0101010101010101ULL;
+constexpr std::uint64_t highs = 0x8080808080808080ULL;
+
 constexpr bool is_cont(unsigned char c) noexcept { return (c & 0xC0) == 0x80; }
 
 // RFC 3629 §4 table, so overlongs, surrogates and > U+10FFFF fail on their second byte.
@@ -19,7 +22,7 @@ bool valid_utf8(std::string_view s) noexcept {
     if (end - p >= 8) {
       std::uint64_t w;
       std::memcpy(&w, p, sizeof w);
-      if ((w & 0x8080808080808080ULL) == 0) {
+      if ((w & highs) == 0) {
         p += 8;
         continue;
       }
@@ -52,9 +55,6 @@ bool valid_utf8(std::string_view s) noexcept {
   }
   return true;
 }
-
-constexpr std::uint64_t ones = 0x0101010101010101ULL;
-constexpr std::uint64_t highs = 0x8080808080808080ULL;
 
 constexpr bool has_zero_byte(std::uint64_t w) noexcept { return ((w - ones) & ~w & highs) != 0; }
 
