@@ -1,0 +1,163 @@
+#include "plugin/auth_plugin.h"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "core/ids.h"
+
+namespace amo::plugin {
+
+Clock Clock::read() noexcept {
+  using namespace std::chrono;
+  const auto wall = system_clock::now().time_since_epoch();
+  return Clock{duration_cast<seconds>(wall).count(), duration_cast<milliseconds>(wall).count(),
+               duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count()};
+}
+
+namespace {
+token::KeySet parse_keys_or_throw(std::string_view text) {
+  auto r = token::parse_jwks(text);
+  if (r.status != token::JwksStatus::ok)
+    throw std::runtime_error("jwks_file: " + std::string(token::name(r.status)) + ": " + r.detail);
+  return std::move(r.keys);
+}
+
+std::unique_ptr<envelope::SchemaSet> load_schemas_or_throw(const std::vector<envelope::SchemaFile>& files) {
+  auto r = envelope::load_schemas(files);
+  if (!r.set) throw std::runtime_error("schema_dir: " + r.error);
+  return std::move(r.set);
+}
+}  // namespace
+
+AuthPlugin::AuthPlugin(Options options, std::string jwks_text, std::vector<envelope::SchemaFile> schema_files,
+                       LogFn log, std::int64_t start_mono_ns)
+    : options_(std::move(options)),
+      log_(std::move(log)),
+      keys_(parse_keys_or_throw(jwks_text)),
+      verifier_(token::VerifyPolicy{options_.issuer, options_.audience, options_.max_token_ttl,
+                                    options_.max_service_token_ttl, 30}),
+      schemas_(load_schemas_or_throw(schema_files)),
+      validator_(*schemas_, static_cast<std::size_t>(options_.max_payload)),
+      start_mono_ns_(start_mono_ns) {}
+
+void AuthPlugin::audit(LogLevel level, std::string_view event, const Session* s, std::string_view reason,
+                       std::string_view extra) {
+  if (level < options_.log_level) return;
+  std::string line = "amo-realtime audit event=";
+  line += event;
+  if (s) {
+    line += " amo=" + s->amo + " user=" + s->sub + " cid=" + s->cid + " jti=" + s->jti;
+  }
+  if (!reason.empty()) {
+    line += " reason=";
+    line += reason;
+  }
+  if (!extra.empty()) {
+    line += ' ';
+    line += extra;
+  }
+  log_(level, line);
+}
+
+AuthResult AuthPlugin::refuse(std::string_view reason, std::string_view cid, const token::Claims* c) {
+  // Ids in the log come from a verified token or were checked against the cid grammar.
+  std::string who = "cid=" + std::string(amo::is_valid_cid(cid) ? cid : "<invalid>");
+  if (c) who += " amo=" + c->amo + " user=" + c->sub + " jti=" + c->jti;
+  audit(LogLevel::warning, "connect_refused", nullptr, reason, who);
+  return {};
+}
+
+AuthResult AuthPlugin::on_basic_auth(const void* client, std::string_view client_id, std::string_view password,
+                                     const Clock& now) {
+  if (Session* tracked = sessions_.find(client)) return recheck(*tracked, password);
+
+  if (!tick_seen_ && now.mono_ns - start_mono_ns_ > 2'000'000'000) {
+    if (!no_tick_logged_) {
+      log_(LogLevel::error,
+           "amo-realtime: no TICK event 2 s after start: expiry and revocation cannot work, refusing every "
+           "connection. Set per_listener_settings false in mosquitto.conf.");
+      no_tick_logged_ = true;
+    }
+    stats_.denied(stats::ConnectStatus::no_tick);
+    return refuse(stats::name(stats::ConnectStatus::no_tick), client_id, nullptr);
+  }
+  if (password.empty()) {
+    stats_.denied(stats::ConnectStatus::no_token);
+    return refuse(stats::name(stats::ConnectStatus::no_token), client_id, nullptr);
+  }
+  if (auto st = verifier_.verify(password, keys_, now.now_s, claims_); st != token::Status::ok) {
+    stats_.denied(st);
+    return refuse(token::name(st), client_id, nullptr);
+  }
+  const token::Claims& c = claims_;
+  if (client_id != c.cid) {
+    stats_.denied(stats::ConnectStatus::client_id_mismatch);
+    return refuse(stats::name(stats::ConnectStatus::client_id_mismatch), client_id, &c);
+  }
+  std::string user_key = c.amo + ":" + c.sub;
+  if (revocations_.is_revoked(user_key, c.jti, c.iat)) {
+    stats_.denied(stats::ConnectStatus::revoked);
+    return refuse(stats::name(stats::ConnectStatus::revoked), client_id, &c);
+  }
+  if (c.role == Role::user) {
+    if (auto st = sessions_.admit(c.cid, user_key, c.amo, options_.max_conn_per_user, options_.max_conn_per_tenant);
+        st != stats::ConnectStatus::ok) {
+      stats_.denied(st);
+      return refuse(stats::name(st), client_id, &c);
+    }
+  } else if (Session* other = sessions_.find_cid(c.cid); other && other->user_key != user_key) {
+    stats_.denied(stats::ConnectStatus::client_id_in_use);
+    return refuse(stats::name(stats::ConnectStatus::client_id_in_use), client_id, &c);
+  }
+
+  Session s{client, c.cid, user_key, c.amo, c.sub, c.jti, c.threads, c.role, c.iat, c.exp, 0, false,
+            RateLimit(options_.publish_rate, options_.publish_burst, now.mono_ns)};
+  if (c.role == Role::user) {
+    // sess_exp absent or beyond max_session is capped at connect time + max_session.
+    const std::int64_t cap = now.now_s + options_.max_session;
+    s.sess_exp = c.sess_exp ? std::min(*c.sess_exp, cap) : cap;
+  }
+  Session& added = sessions_.add(std::move(s));
+  ++stats_.auth_ok;
+  audit(LogLevel::info, "connect", &added, {},
+        added.role == Role::service ? "role=service" : "sess_exp=" + std::to_string(added.sess_exp));
+  return AuthResult{true, user_key};
+}
+
+// SIGHUP makes 2.0.11 re-run BASIC_AUTH with the stored password: check the signature with the
+// reloaded keys and revocation, not expiry, and count nothing again. Verifying "as of" the
+// token's own iat checks every rule except the clock.
+AuthResult AuthPlugin::recheck(Session& s, std::string_view password) {
+  token::Status st = verifier_.verify(password, keys_, s.iat, claims_);
+  if (st == token::Status::ok && claims_.jti != s.jti) st = token::Status::bad_signature;
+  if (st != token::Status::ok) {
+    stats_.denied(st);
+    audit(LogLevel::warning, "reauth_refused", &s, token::name(st));
+    s.closing = true;
+    return {};
+  }
+  if (revocations_.is_revoked(s.user_key, s.jti, s.iat)) {
+    stats_.denied(stats::ConnectStatus::revoked);
+    audit(LogLevel::warning, "reauth_refused", &s, stats::name(stats::ConnectStatus::revoked));
+    s.closing = true;
+    return {};
+  }
+  return AuthResult{true, s.user_key};
+}
+
+void AuthPlugin::on_disconnect(const void* client) { sessions_.remove(client); }
+
+bool AuthPlugin::reload_keys(std::string_view jwks_text) {
+  auto r = token::parse_jwks(jwks_text);
+  if (r.status != token::JwksStatus::ok) {
+    log_(LogLevel::error, "amo-realtime: JWKS reload refused, keeping the previous keys: " +
+                              std::string(token::name(r.status)) + ": " + r.detail);
+    return false;
+  }
+  keys_ = std::move(r.keys);
+  log_(LogLevel::info, "amo-realtime: JWKS reloaded, " + std::to_string(keys_.size()) + " keys");
+  return true;
+}
+
+}  // namespace amo::plugin

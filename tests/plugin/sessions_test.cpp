@@ -1,0 +1,75 @@
+#include <doctest/doctest.h>
+
+#include "plugin/sessions.h"
+
+using namespace amo::plugin;
+using amo::stats::ConnectStatus;
+
+namespace {
+int clients[16];
+Session make(int client, std::string cid, std::string amo, std::string sub, std::int64_t sess_exp = 0,
+             amo::Role role = amo::Role::user) {
+  Session s{&clients[client], cid, amo + ":" + sub, amo, sub, "jti-" + cid, {}, role, 100, 200, sess_exp, false,
+            RateLimit(20, 40, 0)};
+  return s;
+}
+}  // namespace
+
+TEST_CASE("caps count users and tenants; a same-cid reconnect is not counted twice") {
+  SessionTable t;
+  CHECK(t.admit("c1", "A:u", "A", 2, 3) == ConnectStatus::ok);
+  t.add(make(0, "c1", "A", "u"));
+  t.add(make(1, "c2", "A", "u"));
+  CHECK(t.admit("c3", "A:u", "A", 2, 3) == ConnectStatus::user_cap);
+  CHECK(t.admit("c1", "A:u", "A", 2, 3) == ConnectStatus::ok);  // takeover of c1
+  t.add(make(2, "c1", "A", "u"));                                // replaces client 0
+  CHECK(t.size() == 2);
+  CHECK(t.find(&clients[0]) == nullptr);
+  CHECK(t.find(&clients[2]) != nullptr);
+  t.add(make(3, "c4", "A", "v"));
+  CHECK(t.admit("c5", "A:w", "A", 2, 3) == ConnectStatus::tenant_cap);
+  CHECK(t.admit("c5", "B:w", "B", 2, 3) == ConnectStatus::ok);
+  CHECK(t.admit("c4", "A:u", "A", 9, 9) == ConnectStatus::client_id_in_use);
+}
+
+TEST_CASE("disconnect of a replaced client changes nothing; of the current one frees its slot") {
+  SessionTable t;
+  t.add(make(0, "c1", "A", "u"));
+  t.add(make(1, "c1", "A", "u"));
+  t.remove(&clients[0]);  // the old connection's DISCONNECT after the takeover
+  CHECK(t.size() == 1);
+  CHECK(t.admit("c2", "A:u", "A", 2, 10) == ConnectStatus::ok);
+  t.remove(&clients[1]);
+  CHECK(t.size() == 0);
+  t.remove(&clients[7]);  // never admitted (auth failed): nothing to decrement
+  CHECK(t.admit("c2", "A:u", "A", 1, 1) == ConnectStatus::ok);
+}
+
+TEST_CASE("services are not counted against caps") {
+  SessionTable t;
+  t.add(make(0, "relay", "system", "amo-relay", 0, amo::Role::service));
+  CHECK(t.admit("c1", "system:x", "system", 1, 1) == ConnectStatus::ok);
+}
+
+TEST_CASE("expired() yields sessions due, once, skipping replaced ones") {
+  SessionTable t;
+  t.add(make(0, "c1", "A", "u", 150));
+  t.add(make(1, "c2", "A", "u", 120));
+  t.add(make(2, "c2", "A", "u", 300));  // replaced c2: the 120 entry is stale
+  CHECK(t.expired(100).empty());
+  auto due = t.expired(160);
+  REQUIRE(due.size() == 1);
+  CHECK(due[0]->cid == "c1");
+  CHECK(t.expired(160).empty());
+  CHECK(t.expired(300).size() == 1);
+}
+
+TEST_CASE("of_user and with_jti find live sessions") {
+  SessionTable t;
+  t.add(make(0, "c1", "A", "u"));
+  t.add(make(1, "c2", "A", "u"));
+  t.add(make(2, "c3", "A", "v"));
+  CHECK(t.of_user("A:u").size() == 2);
+  CHECK(t.with_jti("jti-c3").size() == 1);
+  CHECK(t.with_jti("nope").empty());
+}
