@@ -84,7 +84,7 @@ Status verify_signature(const Key& key, std::string_view signing_input, std::str
                         EVP_MD_CTX* ctx) noexcept {
   switch (key.alg) {
     case Alg::HS256: {
-      if (signature.size() != 32 || key.secret.empty()) return Status::bad_signature;
+      if (signature.size() != 32 || key.secret.size() < 32) return Status::bad_signature;  // §2: ≥ 32-byte secrets only
       unsigned char tag[EVP_MAX_MD_SIZE];
       unsigned int len = 0;
       if (!HMAC(EVP_sha256(), key.secret.data(), static_cast<int>(key.secret.size()), bytes(signing_input),

@@ -43,7 +43,8 @@ Status verify_signature(const Key& key, std::string_view signing_input, std::str
 
 // Bare JWS: size, segments, base64url, strict header JSON, alg against the key and the
 // signature; no typ, kid or claims rules (portal session tokens, published vectors). On ok
-// header_json and payload_json hold the decoded segments.
+// header_json and payload_json hold the decoded segments. Builds its parser per call: use
+// Verifier on hot paths.
 Status verify_jws(std::string_view compact, const Key& key, std::string& header_json, std::string& payload_json);
 
 }  // namespace amo::token
