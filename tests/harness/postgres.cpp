@@ -19,69 +19,73 @@ const std::string kBin = "/usr/lib/postgresql/15/bin/";
 Postgres::Postgres() : Postgres(Options{}) {}
 
 Postgres::Postgres(Options options) : options_(std::move(options)) {
-    dir_.chown_to("postgres");
-    SpawnOptions as_postgres;
-    as_postgres.user = "postgres";
-    as_postgres.cwd = dir_.path();
+  dir_.chown_to("postgres");
+  SpawnOptions as_postgres;
+  as_postgres.user = "postgres";
+  as_postgres.cwd = dir_.path();
 
-    const auto data = dir_.path() / "data";
-    const auto initdb_log = dir_.path() / "initdb.log";
-    const int rc = run({kBin + "initdb", "-D", data.string(), "-A", "trust", "-U", "postgres", "--no-sync",
-                        "-E", "UTF8", "--locale=C"},
-                       initdb_log, std::chrono::seconds(60), as_postgres);
-    if (rc != 0) {
-        throw std::runtime_error("initdb failed (" + std::to_string(rc) + "):\n" + read_file(initdb_log));
+  const auto data = dir_.path() / "data";
+  const auto initdb_log = dir_.path() / "initdb.log";
+  const int rc = run(
+      {kBin + "initdb", "-D", data.string(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"},
+      initdb_log, std::chrono::seconds(60), as_postgres);
+  if (rc != 0) {
+    throw std::runtime_error("initdb failed (" + std::to_string(rc) + "):\n" + read_file(initdb_log));
+  }
+
+  port_ = free_port();
+  as_postgres.stop_signal = SIGQUIT;
+  as_postgres.grace = std::chrono::milliseconds(5000);
+  server_ = std::make_unique<Process>(
+      std::vector<std::string>{kBin + "postgres", "-D", data.string(), "-c", "listen_addresses=127.0.0.1", "-c",
+                               "port=" + std::to_string(port_), "-c", "unix_socket_directories=" + dir_.path().string(),
+                               "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c",
+                               "logging_collector=off"},
+      dir_.path() / "postgres.log", as_postgres);
+
+  const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
+  std::string last_error;
+  for (;;) {
+    try {
+      pqxx::connection c(admin_url());
+      pqxx::nontransaction tx(c);
+      tx.exec0("CREATE DATABASE " + tx.quote_name(options_.database));
+      break;
+    } catch (const std::exception& e) {
+      last_error = e.what();
     }
-
-    port_ = free_port();
-    as_postgres.stop_signal = SIGQUIT;
-    as_postgres.grace = std::chrono::milliseconds(5000);
-    server_ = std::make_unique<Process>(
-        std::vector<std::string>{kBin + "postgres", "-D", data.string(), "-c", "listen_addresses=127.0.0.1",
-                                 "-c", "port=" + std::to_string(port_), "-c",
-                                 "unix_socket_directories=" + dir_.path().string(), "-c", "fsync=off", "-c",
-                                 "synchronous_commit=off", "-c", "full_page_writes=off", "-c",
-                                 "logging_collector=off"},
-        dir_.path() / "postgres.log", as_postgres);
-
-    const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
-    std::string last_error;
-    for (;;) {
-        try {
-            pqxx::connection c(admin_url());
-            pqxx::nontransaction tx(c);
-            tx.exec0("CREATE DATABASE " + tx.quote_name(options_.database));
-            break;
-        } catch (const std::exception& e) {
-            last_error = e.what();
-        }
-        if (!server_->running() || std::chrono::steady_clock::now() >= deadline) {
-            throw std::runtime_error("postgres did not start: " + last_error + "\n" + log());
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!server_->running() || std::chrono::steady_clock::now() >= deadline) {
+      throw std::runtime_error("postgres did not start: " + last_error + "\n" + log());
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 Postgres::~Postgres() {
-    if (server_) server_->stop();
+  if (server_) server_->stop();
 }
 
 std::string Postgres::url_for(const std::string& database) const {
-    return "host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=" + database +
-           " connect_timeout=5";
+  return "host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=" + database + " connect_timeout=5";
 }
 
-std::string Postgres::url() const { return url_for(options_.database); }
+std::string Postgres::url() const {
+  return url_for(options_.database);
+}
 
-std::string Postgres::admin_url() const { return url_for("postgres"); }
+std::string Postgres::admin_url() const {
+  return url_for("postgres");
+}
 
 void Postgres::exec(std::string_view sql) const {
-    pqxx::connection c(url());
-    pqxx::work tx(c);
-    tx.exec(std::string(sql));
-    tx.commit();
+  pqxx::connection c(url());
+  pqxx::work tx(c);
+  tx.exec(std::string(sql));
+  tx.commit();
 }
 
-std::string Postgres::log() const { return read_file(dir_.path() / "postgres.log"); }
+std::string Postgres::log() const {
+  return read_file(dir_.path() / "postgres.log");
+}
 
 }  // namespace amo::harness

@@ -18,37 +18,37 @@ namespace amo::harness {
 // the temp dir, database `amo_test` created. The destructor sends SIGQUIT (what
 // `pg_ctl stop -m immediate` sends), reaps, and removes the dir.
 class Postgres {
-public:
-    struct Options {
-        std::string database = "amo_test";
-        std::chrono::milliseconds start_timeout{30000};
-    };
+ public:
+  struct Options {
+    std::string database = "amo_test";
+    std::chrono::milliseconds start_timeout{30000};
+  };
 
-    Postgres();
-    explicit Postgres(Options options);
-    ~Postgres();
-    Postgres(const Postgres&) = delete;
-    Postgres& operator=(const Postgres&) = delete;
+  Postgres();
+  explicit Postgres(Options options);
+  ~Postgres();
+  Postgres(const Postgres&) = delete;
+  Postgres& operator=(const Postgres&) = delete;
 
-    // libpq connection string for the test database, user postgres, over TCP.
-    std::string url() const;
-    // Same, database `postgres` (to create or drop more databases).
-    std::string admin_url() const;
-    int port() const { return port_; }
-    pid_t pid() const { return server_ ? server_->pid() : -1; }
-    std::filesystem::path dir() const { return dir_.path(); }
-    // Runs `sql` (may hold several statements) in one transaction on the test database.
-    void exec(std::string_view sql) const;
-    // Server log so far (stderr of the postmaster).
-    std::string log() const;
+  // libpq connection string for the test database, user postgres, over TCP.
+  std::string url() const;
+  // Same, database `postgres` (to create or drop more databases).
+  std::string admin_url() const;
+  int port() const { return port_; }
+  pid_t pid() const { return server_ ? server_->pid() : -1; }
+  std::filesystem::path dir() const { return dir_.path(); }
+  // Runs `sql` (may hold several statements) in one transaction on the test database.
+  void exec(std::string_view sql) const;
+  // Server log so far (stderr of the postmaster).
+  std::string log() const;
 
-private:
-    std::string url_for(const std::string& database) const;
+ private:
+  std::string url_for(const std::string& database) const;
 
-    Options options_;
-    TempDir dir_{"amo-pg"};
-    int port_ = 0;
-    std::unique_ptr<Process> server_;
+  Options options_;
+  TempDir dir_{"amo-pg"};
+  int port_ = 0;
+  std::unique_ptr<Process> server_;
 };
 
 }  // namespace amo::harness
