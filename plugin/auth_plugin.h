@@ -34,8 +34,8 @@ struct AuthResult {
 
 struct MessageResult {
   bool ok = false;
-  std::string payload;  // the stamped envelope to deliver instead of the client's bytes
-  bool replace = false; // false: deliver unchanged (services)
+  bool replace = false;      // false: deliver unchanged (services)
+  std::string_view payload;  // the stamped envelope to deliver instead; valid until the next message
 };
 
 struct Kick {

@@ -10,7 +10,7 @@ MessageResult AuthPlugin::on_message(const void* client, std::string_view topic,
                                      const Clock& now) {
   Session* s = sessions_.find(client);
   if (!s || s->closing) return {};
-  if (s->role == Role::service) return MessageResult{true, {}, false};
+  if (s->role == Role::service) return MessageResult{true, false, {}};
 
   if (payload.size() > static_cast<std::size_t>(options_.max_payload)) {
     ++stats_.schema_rejected;
@@ -44,7 +44,7 @@ MessageResult AuthPlugin::on_message(const void* client, std::string_view topic,
     audit(LogLevel::debug, "message_rejected", s, envelope::name(st), "at=" + std::string(v.pointer));
     return {};
   }
-  return MessageResult{true, stamped_, true};
+  return MessageResult{true, true, stamped_};
 }
 
 }  // namespace amo::plugin
