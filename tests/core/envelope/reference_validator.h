@@ -40,19 +40,19 @@ class ReferenceValidator {
   }
 
   // false for bytes nlohmann cannot parse (invalid JSON or UTF-8) and for schema failures.
-  bool valid(std::string_view bytes) const {
+  bool valid(std::string_view bytes) {
     nlohmann::json doc = nlohmann::json::parse(bytes, nullptr, false);
     if (doc.is_discarded()) return false;
     return valid_document(doc);
   }
-  bool valid_document(const nlohmann::json& doc) const {
-    valijson::Validator validator;
+  bool valid_document(const nlohmann::json& doc) {
     valijson::adapters::NlohmannJsonAdapter target(doc);
-    return validator.validate(schema_, target, nullptr);
+    return validator_.validate(schema_, target, nullptr);
   }
 
  private:
   valijson::Schema schema_;
+  valijson::Validator validator_;  // kept: it caches compiled std::regex objects
 };
 
 }  // namespace amo::envelope::test
