@@ -106,6 +106,32 @@ TEST_CASE("a durable session (clean=false, session expiry > 0) kicked at sess_ex
   CHECK_MESSAGE(got.empty(), "the stored subscription survived the kick");
 }
 
+TEST_CASE("a durable service session gets the QoS 1 messages published while it was offline") {
+  // The ingest and relay may keep a session across reconnects; MQTT queues QoS 1 messages for
+  // it meanwhile. The READ check runs when the message is queued, with no live connection.
+  const int port = broker().port();
+  const std::string cid = "durable-ingest";
+  auto durable = [&] {
+    ClientOptions o;
+    o.port = port;
+    o.client_id = cid;
+    o.password = mint(service_claims("ingest", cid), key());
+    o.clean = false;
+    o.session_expiry = 300;
+    return std::make_unique<TestClient>(o);
+  };
+  auto a = durable();
+  REQUIRE(a->connect() == 0);
+  REQUIRE(a->subscribe({"amo/acme/thread/+/events"}, 1) == std::vector<int>{1});
+  a->disconnect();
+  auto relay = connect_service(port, key(), "relay");
+  REQUIRE(accepted(relay->publish("amo/acme/thread/T1/events", R"({"offline":1})", 1)));
+  auto b = durable();
+  REQUIRE(b->connect() == 0);
+  const auto got = b->wait_messages(1, 2000ms);
+  CHECK_MESSAGE(got.size() == 1, "a QoS 1 message queued for an offline durable session was dropped");
+}
+
 TEST_CASE("sess_exp is capped at max_session") {
   Mosquitto capped(broker_options(keys(), {{"max_session", "3"}}));
   auto far = user_claims("kim", "acme", "kim-far", {});
