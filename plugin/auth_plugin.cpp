@@ -70,7 +70,10 @@ AuthResult AuthPlugin::refuse(std::string_view reason, std::string_view cid, con
 
 AuthResult AuthPlugin::on_basic_auth(const void* client, std::string_view client_id, std::string_view password,
                                      const Clock& now) {
-  if (Session* tracked = sessions_.find(client)) return recheck(*tracked, password);
+  if (Session* tracked = sessions_.find(client)) {
+    if (tracked->online) return recheck(*tracked, password);
+    sessions_.remove(client);  // Mosquitto freed that durable session and reused its memory
+  }
 
   if (!tick_seen_ && now.mono_ns - start_mono_ns_ > 2'000'000'000) {
     if (!no_tick_logged_) {
@@ -146,7 +149,13 @@ AuthResult AuthPlugin::recheck(Session& s, std::string_view password) {
   return AuthResult{true, s.user_key};
 }
 
-void AuthPlugin::on_disconnect(const void* client) { sessions_.remove(client); }
+void AuthPlugin::on_disconnect(const void* client, bool durable) {
+  const Session* s = sessions_.find(client);
+  if (durable && s && !s->closing)
+    sessions_.set_offline(client);
+  else
+    sessions_.remove(client);
+}
 
 bool AuthPlugin::reload_keys(std::string_view jwks_text) {
   auto r = token::parse_jwks(jwks_text);

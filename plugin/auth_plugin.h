@@ -57,7 +57,8 @@ class AuthPlugin {
   bool on_acl(const void* client, acl::Access access, std::string_view topic, int qos, bool retain);
   MessageResult on_message(const void* client, std::string_view topic, std::string_view payload,
                            const Clock& now);
-  void on_disconnect(const void* client);
+  // durable: Mosquitto keeps the client's session (clean session / clean start false).
+  void on_disconnect(const void* client, bool durable);
   // Returns the sessions to kick now; their ACL checks already deny.
   std::vector<Kick> on_tick(const Clock& now);
   // $CONTROL/amo-realtime/v1/revoke; false (and nothing changed) for bad input or a non-service.

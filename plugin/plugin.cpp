@@ -111,7 +111,7 @@ int on_tick(int, void*, void* userdata) {
 
 int on_disconnect(int, void* event_data, void* userdata) {
   auto* ev = static_cast<mosquitto_evt_disconnect*>(event_data);
-  static_cast<Glue*>(userdata)->plugin->on_disconnect(ev->client);
+  static_cast<Glue*>(userdata)->plugin->on_disconnect(ev->client, !mosquitto_client_clean_session(ev->client));
   return MOSQ_ERR_SUCCESS;
 }
 
@@ -124,7 +124,10 @@ int on_control(int, void* event_data, void* userdata) {
   auto* ev = static_cast<mosquitto_evt_control*>(event_data);
   auto& g = *static_cast<Glue*>(userdata);
   const std::string_view payload(static_cast<const char*>(ev->payload), ev->payloadlen);
-  return g.plugin->on_revoke(ev->client, payload, Clock::read()) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+  // A refused command is logged and counted by on_revoke; any error code here would make
+  // 2.0.11 drop the sending service's connection.
+  g.plugin->on_revoke(ev->client, payload, Clock::read());
+  return MOSQ_ERR_SUCCESS;
 }
 
 struct Callback {

@@ -14,7 +14,7 @@ stats::ConnectStatus SessionTable::admit(const std::string& cid, const std::stri
   if (auto it = by_cid_.find(cid); it != by_cid_.end()) {
     const Session& old = *it->second.session;
     if (old.user_key != user_key) return stats::ConnectStatus::client_id_in_use;
-    if (old.role == Role::user) replaced = 1;
+    if (old.role == Role::user && old.online) replaced = 1;
   }
   if (get(per_user_, user_key) - replaced >= max_per_user) return stats::ConnectStatus::user_cap;
   if (get(per_tenant_, amo) - replaced >= max_per_tenant) return stats::ConnectStatus::tenant_cap;
@@ -22,7 +22,7 @@ stats::ConnectStatus SessionTable::admit(const std::string& cid, const std::stri
 }
 
 void SessionTable::count(const Session& s, int delta) {
-  if (s.role != Role::user) return;
+  if (s.role != Role::user || !s.online) return;
   if ((per_user_[s.user_key] += delta) <= 0) per_user_.erase(s.user_key);
   if ((per_tenant_[s.amo] += delta) <= 0) per_tenant_.erase(s.amo);
 }
@@ -52,6 +52,14 @@ Session* SessionTable::find(const void* client) noexcept {
 Session* SessionTable::find_cid(const std::string& cid) noexcept {
   auto it = by_cid_.find(cid);
   return it == by_cid_.end() ? nullptr : it->second.session.get();
+}
+
+void SessionTable::set_offline(const void* client) {
+  Session* s = find(client);
+  if (!s || !s->online) return;
+  count(*s, -1);
+  s->online = false;
+  if (s->sess_exp == 0) expiries_.push(Expiry{s->exp, s->cid, by_cid_.at(s->cid).generation});
 }
 
 void SessionTable::remove(const void* client) {

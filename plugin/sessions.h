@@ -24,6 +24,7 @@ struct Session {
   std::int64_t sess_exp = 0;  // 0: none (services)
   bool closing = false;       // set before a kick so every ACL check denies from then on
   RateLimit rate;
+  bool online = true;  // false: a durable session whose client left; still read-checked, not counted
 };
 
 class SessionTable {
@@ -38,10 +39,14 @@ class SessionTable {
   Session* find_cid(const std::string& cid) noexcept;
   // Forgets the session of this client pointer, if it is still the current one.
   void remove(const void* client);
+  // The client left but Mosquitto keeps its durable session and queues messages for it (with
+  // READ checks): keep the identity, stop counting it. Offline services are forgotten at their
+  // token's exp (reported by expired()); offline users at their sess_exp as usual.
+  void set_offline(const void* client);
 
   std::vector<Session*> of_user(const std::string& user_key);
   std::vector<Session*> with_jti(std::string_view jti);
-  // Sessions whose sess_exp is at or before now and that are not closing yet.
+  // Sessions whose sess_exp (offline services: exp) is at or before now and not closing yet.
   std::vector<Session*> expired(std::int64_t now);
   std::size_t size() const noexcept { return by_cid_.size(); }
 

@@ -10,6 +10,9 @@ void AuthPlugin::close(Session& s, stats::KickReason reason, std::vector<Kick>& 
   stats_.kick(reason);
   audit(LogLevel::info, "kick", &s, stats::name(reason));
   out.push_back(Kick{s.cid, reason});
+  // An offline durable session gets no DISCONNECT after its kick: forget it now (unknown
+  // clients are denied everything, which the kick's subscription re-check relies on).
+  if (!s.online) sessions_.remove(s.client);
 }
 
 std::vector<Kick> AuthPlugin::on_tick(const Clock& now) {

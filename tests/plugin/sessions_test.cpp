@@ -73,3 +73,27 @@ TEST_CASE("of_user and with_jti find live sessions") {
   CHECK(t.with_jti("jti-c3").size() == 1);
   CHECK(t.with_jti("nope").empty());
 }
+
+TEST_CASE("an offline durable session keeps its identity but frees its cap slot") {
+  SessionTable t;
+  t.add(make(0, "c1", "A", "u"));
+  t.set_offline(&clients[0]);
+  REQUIRE(t.find(&clients[0]) != nullptr);
+  CHECK_FALSE(t.find(&clients[0])->online);
+  CHECK(t.admit("c2", "A:u", "A", 1, 1) == ConnectStatus::ok);
+  CHECK(t.admit("c1", "A:v", "A", 9, 9) == ConnectStatus::client_id_in_use);
+  t.add(make(1, "c1", "A", "u"));  // the client comes back: its new connection takes over
+  CHECK(t.find(&clients[0]) == nullptr);
+  CHECK(t.admit("c2", "A:u", "A", 1, 9) == ConnectStatus::user_cap);
+  t.remove(&clients[1]);
+  CHECK(t.admit("c2", "A:u", "A", 1, 1) == ConnectStatus::ok);
+}
+
+TEST_CASE("an offline service session is reported at its token's exp") {
+  SessionTable t;
+  t.add(make(0, "svc", "system", "relay", 0, amo::Role::service));  // exp 200
+  CHECK(t.expired(500).empty());  // online services never expire here
+  t.set_offline(&clients[0]);
+  CHECK(t.expired(199).empty());
+  CHECK(t.expired(200).size() == 1);
+}
