@@ -78,7 +78,8 @@ int on_acl_check(int, void* event_data, void* userdata) {
 int on_message(int, void* event_data, void* userdata) {
   auto* ev = static_cast<mosquitto_evt_message*>(event_data);
   auto& g = *static_cast<Glue*>(userdata);
-  const std::string_view payload(static_cast<const char*>(ev->payload), ev->payloadlen);
+  const std::string_view payload = ev->payload ? std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen)
+                                               : std::string_view{};
   auto r = g.plugin->on_message(ev->client, ev->topic ? ev->topic : "", payload, Clock::read());
   if (!r.ok) return MOSQ_ERR_ACL_DENIED;
   if (!r.replace) return MOSQ_ERR_SUCCESS;
@@ -123,7 +124,8 @@ int on_reload(int, void*, void* userdata) {
 int on_control(int, void* event_data, void* userdata) {
   auto* ev = static_cast<mosquitto_evt_control*>(event_data);
   auto& g = *static_cast<Glue*>(userdata);
-  const std::string_view payload(static_cast<const char*>(ev->payload), ev->payloadlen);
+  const std::string_view payload = ev->payload ? std::string_view(static_cast<const char*>(ev->payload), ev->payloadlen)
+                                               : std::string_view{};
   // A refused command is logged and counted by on_revoke; any error code here would make
   // 2.0.11 drop the sending service's connection.
   g.plugin->on_revoke(ev->client, payload, Clock::read());

@@ -42,7 +42,7 @@ Status StrictParser::parse(std::string_view bytes, simdjson::dom::element& out) 
     if (parser_.allocate(std::max(bytes.size(), std::size_t{64}), max_depth_) != simdjson::SUCCESS)
       return Status::too_large;
   }
-  std::memcpy(padded_.data(), bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(padded_.data(), bytes.data(), bytes.size());  // data() may be null
   std::memset(padded_.data() + bytes.size(), 0, simdjson::SIMDJSON_PADDING);
   auto result = parser_.parse(reinterpret_cast<const std::uint8_t*>(padded_.data()), bytes.size(), false);
   if (result.error() != simdjson::SUCCESS) return from_simdjson(result.error());

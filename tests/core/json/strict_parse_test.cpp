@@ -59,3 +59,8 @@ TEST_CASE("append_string escapes control characters and quotes") {
   CHECK(out == R"("a\"b\\c\n\u0001")");
   CHECK(parse(out) == Status::ok);
 }
+
+TEST_CASE("an empty input (null data) is a syntax error, not undefined behaviour") {
+  CHECK(parse(std::string_view{}) == Status::syntax);
+  CHECK(parse("") == Status::syntax);
+}
