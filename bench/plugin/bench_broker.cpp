@@ -1,0 +1,195 @@
+// bench_broker: bare Mosquitto vs Mosquitto + dynamic-security vs Mosquitto + ours, same
+// machine, same load generator, same message mix. Peers run interleaved (the order rotates
+// each round) so machine load hits all three alike; the table shows medians over rounds.
+// A benchmark program, not a test: it asserts delivery, never timing.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bench/plugin/brokers.h"
+#include "bench/plugin/scenarios.h"
+
+namespace {
+
+using amo::bench::Kind;
+using amo::bench::kKinds;
+
+struct Row {
+  std::string scenario, unit;
+  bool lower_is_better = false;
+  double min_vs_bare = 0, min_vs_dynsec = 0;  // goals; 0 = none
+  std::string goal;
+  std::map<Kind, std::vector<double>> values;
+};
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string fmt(double v, const char* f) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string loadavg() {
+  std::ifstream in("/proc/loadavg");
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+void raise_nofile() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  r.rlim_cur = r.rlim_max;  // the brokers we start inherit it
+  setrlimit(RLIMIT_NOFILE, &r);
+}
+
+// Kinds in the order of round `r`: A B C, B C A, C A B, ...
+std::vector<Kind> order(int r) {
+  std::vector<Kind> o(std::begin(kKinds), std::end(kKinds));
+  std::rotate(o.begin(), o.begin() + (r % 3), o.end());
+  return o;
+}
+
+void print_table(const std::vector<Row>& rows) {
+  std::cout << "| scenario | unit | bare | dynsec | ours | ours/bare | ours/dynsec | goal | met |\n"
+            << "|---|---|---:|---:|---:|---:|---:|---|---|\n";
+  for (const auto& row : rows) {
+    const double b = median(row.values.at(Kind::bare));
+    const double d = median(row.values.at(Kind::dynsec));
+    const double o = median(row.values.at(Kind::ours));
+    const char* f = row.lower_is_better ? "%.1f" : "%.0f";
+    const double rb = b > 0 ? o / b : 0, rd = d > 0 ? o / d : 0;
+    std::string met = "—";
+    if (row.lower_is_better && row.min_vs_bare > 0) {
+      met = rb <= row.min_vs_bare ? "yes" : "NO";
+    } else if (row.min_vs_bare > 0) {
+      met = (rb >= row.min_vs_bare && (row.min_vs_dynsec == 0 || rd >= row.min_vs_dynsec)) ? "yes" : "NO";
+    }
+    std::cout << "| " << row.scenario << " | " << row.unit << " | " << fmt(b, f) << " | " << fmt(d, f) << " | "
+              << fmt(o, f) << " | " << fmt(rb, "%.3f") << " | " << fmt(rd, "%.3f") << " | " << row.goal << " | "
+              << met << " |\n";
+  }
+}
+
+void print_rounds(const std::vector<Row>& rows) {
+  std::cout << "\nPer round (in run order within a round, rotated each round):\n\n";
+  for (const auto& row : rows) {
+    std::cout << "- " << row.scenario << ":";
+    for (Kind k : kKinds) {
+      std::cout << " " << amo::bench::name(k) << " [";
+      const auto& v = row.values.at(k);
+      for (std::size_t i = 0; i < v.size(); ++i)
+        std::cout << (i ? " " : "") << fmt(v[i], row.lower_is_better ? "%.1f" : "%.0f");
+      std::cout << "]";
+    }
+    std::cout << "\n";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  int rounds = 0;
+  std::string cmdline;
+  for (int i = 0; i < argc; ++i) cmdline += (i ? " " : "") + std::string(argv[i]);
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--quick")) {
+      quick = true;
+    } else if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) {
+      rounds = std::atoi(argv[++i]);
+    } else {
+      std::cerr << "usage: " << argv[0] << " [--quick] [--rounds N]\n";
+      return 2;
+    }
+  }
+  amo::bench::Sizes sizes;
+  if (quick) {
+    sizes.fanout_messages = 500;
+    sizes.chat_messages = 4000;
+    sizes.connects = 600;
+    sizes.idle_users = 2000;
+  }
+  if (rounds <= 0) rounds = quick ? 3 : 5;
+  const int idle_rounds = 3;
+
+  raise_nofile();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::cout << "# bench_broker\n\n"
+            << "Command: `" << cmdline << "`  \n"
+            << "Load at start (/proc/loadavg): `" << loadavg() << "`  \n"
+            << "Rounds: " << rounds << " (idle RSS: " << idle_rounds << "); fan-out " << sizes.fanout_messages
+            << " messages × " << sizes.fanout_subscribers << " subscribers; chat " << sizes.chat_messages
+            << " messages from " << sizes.chat_users << " users; " << sizes.connects << " connects over "
+            << sizes.connect_lanes << " lanes; " << sizes.idle_users << " idle users.\n\n"
+            << std::flush;
+
+  std::vector<Row> rows = {
+      {"fan-out QoS 0, 1 service → 100 users, 256 B", "deliveries/s", false, 0.95, 1.0, "≥ 0.95× bare, ≥ dynsec", {}},
+      {"fan-out QoS 1, 1 service → 100 users, 256 B", "deliveries/s", false, 0.95, 1.0, "≥ 0.95× bare, ≥ dynsec", {}},
+      {"chat QoS 1, 20 users → 1 service, validated + stamped", "messages/s", false, 0.85, 0, "≥ 0.85× bare", {}},
+      {"connect + disconnect (ours: fresh EdDSA token each)", "connects/s", false, 0.7, 0, "≥ 0.7× bare", {}},
+      {"broker RSS, " + std::to_string(sizes.idle_users) + " idle users", "MiB", true, 1.2, 0, "≤ 1.2× bare", {}},
+      {"broker RSS at start, no clients", "MiB", true, 0, 0, "(context)", {}},
+  };
+  for (auto& row : rows)
+    for (Kind k : kKinds) row.values[k] = {};
+
+  try {
+    const int population = std::max({sizes.idle_users, sizes.fanout_subscribers, sizes.chat_users});
+    amo::bench::Fixture fx(population);
+    {
+      std::map<Kind, std::unique_ptr<amo::harness::Mosquitto>> brokers;
+      for (Kind k : kKinds) brokers[k] = fx.start(k);
+      using Measure = std::function<double(Kind, const amo::harness::Mosquitto&, int)>;
+      const std::vector<std::pair<std::size_t, Measure>> measures = {
+          {0, [&](Kind k, const auto& b, int r) { return amo::bench::fanout(fx, k, b, 0, sizes, r); }},
+          {1, [&](Kind k, const auto& b, int r) { return amo::bench::fanout(fx, k, b, 1, sizes, r); }},
+          {2, [&](Kind k, const auto& b, int r) { return amo::bench::chat(fx, k, b, sizes, r); }},
+          {3, [&](Kind k, const auto& b, int r) { return amo::bench::connects(fx, k, b, sizes, r); }},
+      };
+      for (const auto& [row, measure] : measures) {
+        for (int r = 0; r < rounds; ++r) {
+          for (Kind k : order(r)) rows[row].values[k].push_back(measure(k, *brokers[k], r));
+        }
+        std::cerr << "done: " << rows[row].scenario << "\n";
+      }
+    }
+    for (int r = 0; r < idle_rounds; ++r) {
+      for (Kind k : order(r)) {
+        const auto rss = amo::bench::idle(fx, k, sizes, r);
+        rows[4].values[k].push_back(rss.idle_mib);
+        rows[5].values[k].push_back(rss.start_mib);
+      }
+    }
+    std::cerr << "done: idle RSS\n";
+  } catch (const std::exception& e) {
+    std::cerr << "bench_broker failed: " << e.what() << "\n";
+    return 1;
+  }
+
+  std::cout << "Medians over rounds; ratios are ours ÷ peer (for RSS lower is better).\n\n";
+  print_table(rows);
+  print_rounds(rows);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "\nSettings: " << amo::bench::Fixture::notes() << "\n\n"
+            << "Load at end (/proc/loadavg): `" << loadavg() << "`; wall time " << fmt(secs, "%.0f") << " s.\n";
+  return 0;
+}

@@ -1,0 +1,39 @@
+#pragma once
+// One measurement each: a fresh set of clients from one load generator against one broker.
+#include <string>
+
+#include "bench/plugin/brokers.h"
+#include "tests/harness/mosquitto.h"
+
+namespace amo::bench {
+
+struct Sizes {
+  int fanout_subscribers = 100;
+  int fanout_messages = 2000;  // each delivered to every subscriber
+  int chat_users = 20;
+  int chat_messages = 20000;
+  int connects = 3000;
+  int connect_lanes = 8;  // connect+disconnect cycles in parallel
+  int idle_users = 10000;
+};
+
+// Deliveries per second at the subscribers: 1 service publisher → `fanout_subscribers`
+// users on amo/A1/broadcast/#, 256-byte notification envelopes.
+double fanout(const Fixture& fx, Kind k, const harness::Mosquitto& broker, int qos, const Sizes& s, int run);
+// Chat messages per second arriving at one service subscriber: `chat_users` users each
+// posting QoS 1 chat.message envelopes (~256 B) to their own thread's /chat.
+double chat(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run);
+// Completed connect (CONNACK) + DISCONNECT cycles per second; ours with a fresh token each.
+double connects(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run);
+
+struct Rss {
+  double start_mib = 0;  // fresh broker, no clients
+  double idle_mib = 0;   // with `idle_users` connected and subscribed
+};
+// Starts its own broker: `idle_users` users connected, each subscribed to its own
+// namespace, its thread and the tenant broadcast; VmRSS after they settle.
+Rss idle(const Fixture& fx, Kind k, const Sizes& s, int run);
+
+double rss_mib(int pid);
+
+}  // namespace amo::bench
