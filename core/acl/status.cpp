@@ -2,14 +2,6 @@
 
 namespace amo::acl {
 
-std::string_view name(Status s) noexcept {
-  switch (s) {
-#define AMO_X(n) \
-  case Status::n: return #n;
-    AMO_ACL_STATUS(AMO_X)
-#undef AMO_X
-  }
-  return "unknown";
-}
+AMO_ENUM_NAME(Status, AMO_ACL_STATUS)
 
 }  // namespace amo::acl

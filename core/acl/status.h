@@ -1,6 +1,7 @@
 #pragma once
 // Every reason an ACL decision can give (DESIGN §3): one list for the log line, the
 // `acl_denied` stats key and the test assertion.
+#include "core/enum_list.h"
 #include <cstddef>
 #include <string_view>
 
@@ -27,19 +28,6 @@ namespace amo::acl {
   X(qos_denied)            \
   X(not_allowed)
 
-enum class Status : unsigned char {
-#define AMO_X(name) name,
-  AMO_ACL_STATUS(AMO_X)
-#undef AMO_X
-};
-
-// Number of reasons, for per-reason counter arrays indexed by the enum value.
-inline constexpr std::size_t status_count = 0
-#define AMO_X(name) +1
-    AMO_ACL_STATUS(AMO_X)
-#undef AMO_X
-    ;
-
-std::string_view name(Status s) noexcept;
+AMO_ENUM(Status, AMO_ACL_STATUS)
 
 }  // namespace amo::acl

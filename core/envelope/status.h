@@ -1,6 +1,7 @@
 #pragma once
 // Every reason an envelope, a schema file or a stamp is refused: one list, used for the log
 // line, the stats key and the test assertion alike.
+#include "core/enum_list.h"
 #include <string_view>
 
 namespace amo::envelope {
@@ -38,12 +39,6 @@ namespace amo::envelope {
   X(not_validated)             \
   X(bad_identity)
 
-enum class Status : unsigned char {
-#define AMO_X(name) name,
-  AMO_ENVELOPE_STATUS(AMO_X)
-#undef AMO_X
-};
-
-std::string_view name(Status s) noexcept;
+AMO_ENUM(Status, AMO_ENVELOPE_STATUS)
 
 }  // namespace amo::envelope

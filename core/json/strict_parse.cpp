@@ -5,15 +5,7 @@
 
 namespace amo::json {
 
-std::string_view name(Status s) noexcept {
-  switch (s) {
-#define AMO_X(n) \
-  case Status::n: return #n;
-    AMO_JSON_STATUS(AMO_X)
-#undef AMO_X
-  }
-  return "unknown";
-}
+AMO_ENUM_NAME(Status, AMO_JSON_STATUS)
 
 StrictParser::StrictParser(std::size_t max_bytes, std::size_t max_depth)
     : max_bytes_(max_bytes), max_depth_(max_depth), parser_(max_bytes) {

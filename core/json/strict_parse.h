@@ -3,6 +3,7 @@
 // On top of simdjson (which already rejects invalid UTF-8, lone surrogate escapes and
 // integers beyond 64 bits) it rejects duplicate object keys and bounds size and depth,
 // so no two consumers can read different values out of the same bytes.
+#include "core/enum_list.h"
 #include <cstddef>
 #include <string_view>
 #include <vector>
@@ -21,13 +22,7 @@ namespace amo::json {
   X(too_deep)              \
   X(duplicate_key)
 
-enum class Status : unsigned char {
-#define AMO_X(name) name,
-  AMO_JSON_STATUS(AMO_X)
-#undef AMO_X
-};
-
-std::string_view name(Status s) noexcept;
+AMO_ENUM(Status, AMO_JSON_STATUS)
 
 // Reusable parser: after the first parse of the largest document it allocates nothing.
 // Not thread-safe; the element returned stays valid until the next parse.

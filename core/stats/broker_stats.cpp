@@ -2,25 +2,9 @@
 
 namespace amo::stats {
 
-std::string_view name(ConnectStatus s) noexcept {
-  switch (s) {
-#define AMO_X(n) \
-  case ConnectStatus::n: return #n;
-    AMO_CONNECT_STATUS(AMO_X)
-#undef AMO_X
-  }
-  return "unknown";
-}
+AMO_ENUM_NAME(ConnectStatus, AMO_CONNECT_STATUS)
 
-std::string_view name(KickReason r) noexcept {
-  switch (r) {
-#define AMO_X(n) \
-  case KickReason::n: return #n;
-    AMO_KICK_REASON(AMO_X)
-#undef AMO_X
-  }
-  return "unknown";
-}
+AMO_ENUM_NAME(KickReason, AMO_KICK_REASON)
 
 namespace {
 void field(std::string& out, std::string_view key, std::uint64_t v, bool& first) {

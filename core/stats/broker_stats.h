@@ -1,6 +1,7 @@
 #pragma once
 // The one list of broker-side counters (DESIGN §3 "Stats"). Reason keys are the names of
 // the status enums that produced them, so log lines, stats and tests say the same word.
+#include "core/enum_list.h"
 #include <array>
 #include <cstdint>
 #include <string>
@@ -22,31 +23,19 @@ namespace amo::stats {
   X(user_cap)                 \
   X(tenant_cap)
 
-enum class ConnectStatus : unsigned char {
-#define AMO_X(n) n,
-  AMO_CONNECT_STATUS(AMO_X)
-#undef AMO_X
-};
-std::string_view name(ConnectStatus s) noexcept;
+AMO_ENUM(ConnectStatus, AMO_CONNECT_STATUS)
 
 #define AMO_KICK_REASON(X) \
   X(expired)               \
   X(revoked)               \
   X(abuse)
 
-enum class KickReason : unsigned char {
-#define AMO_X(n) n,
-  AMO_KICK_REASON(AMO_X)
-#undef AMO_X
-};
-std::string_view name(KickReason r) noexcept;
+AMO_ENUM(KickReason, AMO_KICK_REASON)
 
-#define AMO_X(n) +1
-inline constexpr std::size_t kTokenStatusCount = 0 AMO_TOKEN_STATUS(AMO_X);
-inline constexpr std::size_t kAclStatusCount = 0 AMO_ACL_STATUS(AMO_X);
-inline constexpr std::size_t kConnectStatusCount = 0 AMO_CONNECT_STATUS(AMO_X);
-inline constexpr std::size_t kKickReasonCount = 0 AMO_KICK_REASON(AMO_X);
-#undef AMO_X
+inline constexpr std::size_t kTokenStatusCount = count(token::Status{});
+inline constexpr std::size_t kAclStatusCount = count(acl::Status{});
+inline constexpr std::size_t kConnectStatusCount = count(ConnectStatus{});
+inline constexpr std::size_t kKickReasonCount = count(KickReason{});
 
 struct BrokerStats {
   std::uint64_t auth_ok = 0;

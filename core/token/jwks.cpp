@@ -33,15 +33,7 @@ std::optional<Alg> alg_from_name(std::string_view s) noexcept {
   return std::nullopt;
 }
 
-std::string_view name(JwksStatus s) noexcept {
-  switch (s) {
-#define AMO_X(n) \
-  case JwksStatus::n: return #n;
-    AMO_JWKS_STATUS(AMO_X)
-#undef AMO_X
-  }
-  return "unknown";
-}
+AMO_ENUM_NAME(JwksStatus, AMO_JWKS_STATUS)
 
 void PkeyFree::operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
 

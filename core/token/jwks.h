@@ -2,6 +2,7 @@
 // Keys of DESIGN §2: a JWKS (RFC 7517) parsed from text the caller read. Each key fixes
 // one algorithm (OKP/Ed25519 → EdDSA, EC/P-256 → ES256, oct → HS256); a token's header
 // never chooses it.
+#include "core/enum_list.h"
 #include <memory>
 #include <optional>
 #include <span>
@@ -69,13 +70,7 @@ class KeySet {
   X(missing_kid)           \
   X(alg_mismatch)
 
-enum class JwksStatus : unsigned char {
-#define AMO_X(n) n,
-  AMO_JWKS_STATUS(AMO_X)
-#undef AMO_X
-};
-
-std::string_view name(JwksStatus s) noexcept;
+AMO_ENUM(JwksStatus, AMO_JWKS_STATUS)
 
 struct JwksResult {
   KeySet keys;

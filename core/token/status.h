@@ -1,6 +1,7 @@
 #pragma once
 // Every reason a connect token is refused (DESIGN §2): one list for the log line, the
 // metric label and the test assertion.
+#include "core/enum_list.h"
 #include <string_view>
 
 namespace amo::token {
@@ -34,12 +35,6 @@ namespace amo::token {
   X(bad_role)               \
   X(session_expired)
 
-enum class Status : unsigned char {
-#define AMO_X(n) n,
-  AMO_TOKEN_STATUS(AMO_X)
-#undef AMO_X
-};
-
-std::string_view name(Status s) noexcept;
+AMO_ENUM(Status, AMO_TOKEN_STATUS)
 
 }  // namespace amo::token

@@ -64,7 +64,7 @@ TEST_CASE("ids are compared as exact levels, never as patterns") {
 
 TEST_CASE("every status has a distinct snake_case name") {
   std::vector<std::string_view> names;
-  for (std::size_t i = 0; i < status_count; ++i) names.push_back(name(static_cast<Status>(i)));
+  for (std::size_t i = 0; i < count(Status{}); ++i) names.push_back(name(static_cast<Status>(i)));
   CHECK(names.front() == "ok");
   for (std::size_t i = 0; i < names.size(); ++i) {
     CHECK(names[i] != "unknown");
