@@ -25,27 +25,21 @@ Status stamp(const Verdict& valid, const StampInput& in, std::string& out) {
       if (!is_valid_id(t)) return Status::bad_identity;
   }
 
-  std::string id;
-  if (has_cmid) {
-    std::string name;
-    name.reserve(in.amo.size() + in.sender.size() + client_msg_id.size() + 2);
-    name.append(in.amo).append("/").append(in.sender).append("/").append(client_msg_id);
-    id = uuid_v5_url(name);
-  } else {
-    id = uuid_v4();
-  }
-  if (id.empty()) return Status::not_validated;
-
   out.clear();
-  out += "{\"v\":1,\"id\":";
-  json::append_string(out, id);
-  out += ",\"kind\":";
+  out += "{\"v\":1,\"id\":\"";
+  if (has_cmid) {
+    const std::string_view name[] = {in.amo, "/", in.sender, "/", client_msg_id};
+    if (!append_uuid_v5_url(out, name)) return Status::not_validated;
+  } else if (!append_uuid_v4(out)) {
+    return Status::not_validated;
+  }
+  out += "\",\"kind\":";
   json::append_string(out, kind);
   out += ",\"amo\":";
   json::append_string(out, in.amo);
-  out += ",\"ts\":";
-  json::append_string(out, format_ts(in.now_ms));
-  out += ",\"sender\":";
+  out += ",\"ts\":\"";
+  append_ts(out, in.now_ms);
+  out += "\",\"sender\":";
   json::append_string(out, in.sender);
   if (!in.thread.empty()) {
     out += ",\"thread\":";
@@ -56,7 +50,7 @@ Status stamp(const Verdict& valid, const StampInput& in, std::string& out) {
     json::append_string(out, client_msg_id);
   }
   out += ",\"payload\":";
-  out += simdjson::minify(payload);
+  json::append_element(out, payload);
   if (replay) {
     out += ",\"threads\":[";
     for (std::size_t i = 0; i < in.threads.size(); ++i) {

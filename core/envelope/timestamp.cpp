@@ -1,10 +1,19 @@
 #include "core/envelope/timestamp.h"
 
-#include <cstdio>
 
 namespace amo::envelope {
 
-std::string format_ts(std::int64_t now_ms) {
+namespace {
+char* digits(char* p, std::int64_t v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return p + width;
+}
+}  // namespace
+
+void append_ts(std::string& out, std::int64_t now_ms) {
   std::int64_t secs = now_ms / 1000, ms = now_ms % 1000;
   if (ms < 0) { ms += 1000; --secs; }
   std::int64_t days = secs / 86400, rem = secs % 86400;
@@ -19,11 +28,29 @@ std::string format_ts(std::int64_t now_ms) {
   std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
   std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
   std::int64_t y = yoe + era * 400 + (m <= 2);
-  char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(y),
-                        static_cast<long long>(m), static_cast<long long>(d), static_cast<long long>(rem / 3600),
-                        static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60), static_cast<long long>(ms));
-  return std::string(buf, static_cast<std::size_t>(n > 0 ? n : 0));
+  if (y < 0 || y > 9999) y = y < 0 ? 0 : 9999;  // RFC 3339 has four year digits
+  char buf[24];
+  char* p = digits(buf, y, 4);
+  *p++ = '-';
+  p = digits(p, m, 2);
+  *p++ = '-';
+  p = digits(p, d, 2);
+  *p++ = 'T';
+  p = digits(p, rem / 3600, 2);
+  *p++ = ':';
+  p = digits(p, rem / 60 % 60, 2);
+  *p++ = ':';
+  p = digits(p, rem % 60, 2);
+  *p++ = '.';
+  p = digits(p, ms, 3);
+  *p++ = 'Z';
+  out.append(buf, static_cast<std::size_t>(p - buf));
+}
+
+std::string format_ts(std::int64_t now_ms) {
+  std::string out;
+  append_ts(out, now_ms);
+  return out;
 }
 
 }  // namespace amo::envelope

@@ -13,40 +13,60 @@ namespace {
 constexpr std::array<std::uint8_t, 16> kUrlNamespace = {0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
                                                         0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
 
-std::string format(std::array<std::uint8_t, 16> b, unsigned version) {
+void append_formatted(std::string& out, const unsigned char* b16, unsigned version) {
+  std::array<std::uint8_t, 16> b{};
+  for (std::size_t i = 0; i < 16; ++i) b[i] = b16[i];
   b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | (version << 4));
   b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
+  char text[36];
+  std::size_t n = 0;
   for (std::size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[b[i] >> 4]);
-    out.push_back(kHex[b[i] & 15]);
+    if (i == 4 || i == 6 || i == 8 || i == 10) text[n++] = '-';
+    text[n++] = kHex[b[i] >> 4];
+    text[n++] = kHex[b[i] & 15];
   }
-  return out;
+  out.append(text, n);
+}
+
+// OpenSSL 3 looks an algorithm up (under a lock) on every EVP_sha1() init; fetch it once.
+// An immutable handle, never freed: the same for every caller and thread.
+const EVP_MD* sha1() noexcept {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  return md;
 }
 
 }  // namespace
 
-std::string uuid_v5_url(std::string_view name) {
+bool append_uuid_v5_url(std::string& out, std::span<const std::string_view> name_parts) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr) == 1 &&
-            EVP_DigestUpdate(ctx, kUrlNamespace.data(), kUrlNamespace.size()) == 1 &&
-            EVP_DigestUpdate(ctx, name.data(), name.size()) == 1 && EVP_DigestFinal_ex(ctx, digest, &len) == 1;
+  bool ok = ctx != nullptr && sha1() != nullptr && EVP_DigestInit_ex(ctx, sha1(), nullptr) == 1 &&
+            EVP_DigestUpdate(ctx, kUrlNamespace.data(), kUrlNamespace.size()) == 1;
+  for (std::string_view part : name_parts) ok = ok && EVP_DigestUpdate(ctx, part.data(), part.size()) == 1;
+  ok = ok && EVP_DigestFinal_ex(ctx, digest, &len) == 1 && len >= 16;
   EVP_MD_CTX_free(ctx);
-  if (!ok || len < 16) return {};
-  std::array<std::uint8_t, 16> b{};
-  for (std::size_t i = 0; i < 16; ++i) b[i] = digest[i];
-  return format(b, 5);
+  if (ok) append_formatted(out, digest, 5);
+  return ok;
+}
+
+bool append_uuid_v4(std::string& out) {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof b) != 1) return false;
+  append_formatted(out, b, 4);
+  return true;
+}
+
+std::string uuid_v5_url(std::string_view name) {
+  std::string out;
+  const std::string_view parts[] = {name};
+  return append_uuid_v5_url(out, parts) ? out : std::string{};
 }
 
 std::string uuid_v4() {
-  std::array<std::uint8_t, 16> b{};
-  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) return {};
-  return format(b, 4);
+  std::string out;
+  return append_uuid_v4(out) ? out : std::string{};
 }
 
 }  // namespace amo::envelope

@@ -1,6 +1,7 @@
 #pragma once
 // Envelope ids (DESIGN §3): UUIDv5 in the RFC 4122 URL namespace for idempotent resends,
 // UUIDv4 otherwise; lower-case text form.
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -10,5 +11,9 @@ namespace amo::envelope {
 std::string uuid_v5_url(std::string_view name);
 // Random UUIDv4 from OpenSSL's CSPRNG; empty if RAND_bytes fails.
 std::string uuid_v4();
+// Appending forms used when stamping; name_parts are hashed as one concatenated name.
+// False (out unchanged) if OpenSSL fails.
+bool append_uuid_v5_url(std::string& out, std::span<const std::string_view> name_parts);
+bool append_uuid_v4(std::string& out);
 
 }  // namespace amo::envelope

@@ -64,3 +64,21 @@ TEST_CASE("an empty input (null data) is a syntax error, not undefined behaviour
   CHECK(parse(std::string_view{}) == Status::syntax);
   CHECK(parse("") == Status::syntax);
 }
+
+TEST_CASE("append_element writes compact JSON that parses back to the same document") {
+  amo::json::StrictParser p(1024, 8);
+  simdjson::dom::element e;
+  const std::string_view in =
+      R"( { "t" : "a\"\u0001\n\u00e9" , "n":[ -9223372036854775808, 18446744073709551615, 1.5, true, false, null ],)"
+      R"( "o" : { } , "a" : [ ] } )";
+  REQUIRE(p.parse(in, e) == Status::ok);
+  std::string out;
+  amo::json::append_element(out, e);
+  CHECK(out ==
+        "{\"t\":\"a\\\"\\u0001\\n\xc3\xa9\",\"n\":[-9223372036854775808,18446744073709551615,1.5,true,false,null],"
+        "\"o\":{},\"a\":[]}");
+  amo::json::StrictParser q(1024, 8);
+  simdjson::dom::element back;
+  REQUIRE(q.parse(out, back) == Status::ok);
+  CHECK(simdjson::minify(back) == simdjson::minify(e));
+}
