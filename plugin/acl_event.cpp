@@ -9,7 +9,7 @@ bool AuthPlugin::on_acl(const void* client, acl::Access access, std::string_view
     stats_.denied(acl::Status::not_allowed);
     return false;
   }
-  const acl::Subject subject{s->amo, s->sub, s->threads, s->role};
+  const acl::Subject subject{s->amo(), s->sub(), s->threads, s->role};
   const acl::Status st = acl::check(subject, access, topic, qos, retain);
   if (st == acl::Status::ok) return true;
   stats_.denied(st);

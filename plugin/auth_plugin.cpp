@@ -47,7 +47,11 @@ void AuthPlugin::audit(LogLevel level, std::string_view event, const Session* s,
   std::string line = "amo-realtime audit event=";
   line += event;
   if (s) {
-    line += " amo=" + s->amo + " user=" + s->sub + " cid=" + s->cid + " jti=" + s->jti;
+    line += " amo=";
+    line += s->amo();
+    line += " user=";
+    line += s->sub();
+    line += " cid=" + s->cid + " jti=" + s->jti;
   }
   if (!reason.empty()) {
     line += " reason=";
@@ -104,7 +108,7 @@ AuthResult AuthPlugin::on_basic_auth(const void* client, std::string_view client
     return refuse(stats::name(stats::ConnectStatus::revoked), client_id, &c);
   }
   if (c.role == Role::user) {
-    if (auto st = sessions_.admit(c.cid, user_key, c.amo, options_.max_conn_per_user, options_.max_conn_per_tenant);
+    if (auto st = sessions_.admit(c.cid, user_key, options_.max_conn_per_user, options_.max_conn_per_tenant);
         st != stats::ConnectStatus::ok) {
       stats_.denied(st);
       return refuse(stats::name(st), client_id, &c);
@@ -114,7 +118,7 @@ AuthResult AuthPlugin::on_basic_auth(const void* client, std::string_view client
     return refuse(stats::name(stats::ConnectStatus::client_id_in_use), client_id, &c);
   }
 
-  Session s{client, c.cid, user_key, c.amo, c.sub, c.jti, c.threads, c.role, c.iat, c.exp, 0, false,
+  Session s{client, c.cid, user_key, c.jti, c.threads, c.role, c.iat, c.exp, 0, false,
             RateLimit(options_.publish_rate, options_.publish_burst, now.mono_ns)};
   if (c.role == Role::user) {
     // sess_exp absent or beyond max_session is capped at connect time + max_session.

@@ -41,7 +41,7 @@ bool AuthPlugin::on_revoke(const void* client, std::string_view payload, const C
       valid_user_key(user)) {
     revocations_.revoke_user(user, before);
     const std::string key(user);
-    for (Session* s : sessions_.of_user(key))
+    for (Session* s : sessions_.of_user(user))
       if (s->iat <= before) close(*s, stats::KickReason::revoked, pending_kicks_);
     audit(LogLevel::info, "revoke", sender, "user", "target=" + key + " before=" + std::to_string(before));
     return true;

@@ -2,8 +2,8 @@
 // Live sessions the plugin admitted, keyed by Mosquitto's client pointer (ACL checks) and by
 // client id (takeover, kicks). 2.0.11 has no API to list clients, so this is the only record.
 #include <cstdint>
+#include <limits>
 #include <memory>
-#include <queue>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,7 +17,7 @@ namespace amo::plugin {
 
 struct Session {
   const void* client = nullptr;  // Mosquitto's struct mosquitto*, never dereferenced here
-  std::string cid, user_key /* "<amo>:<sub>", also the username */, amo, sub, jti;
+  std::string cid, user_key /* "<amo>:<sub>", also the username */, jti;
   std::vector<std::string> threads;
   Role role = Role::user;
   std::int64_t iat = 0, exp = 0;
@@ -25,49 +25,45 @@ struct Session {
   bool closing = false;       // set before a kick so every ACL check denies from then on
   RateLimit rate;
   bool online = true;  // false: a durable session whose client left; still read-checked, not counted
+
+  // Ids never contain ':' (DESIGN §2), so user_key splits unambiguously.
+  std::string_view amo() const noexcept { return std::string_view(user_key).substr(0, user_key.find(':')); }
+  std::string_view sub() const noexcept { return std::string_view(user_key).substr(user_key.find(':') + 1); }
+  // When the plugin must end it: sess_exp for users, the token's exp for an offline service.
+  std::int64_t due() const noexcept { return sess_exp > 0 ? sess_exp : (online ? 0 : exp); }
 };
 
 class SessionTable {
  public:
   // Caps count live user sessions; a live session with the same cid of the same user is
   // about to be taken over (2.0.11 authenticates before the takeover) and is not counted.
-  stats::ConnectStatus admit(const std::string& cid, const std::string& user_key, const std::string& amo,
-              std::int64_t max_per_user, std::int64_t max_per_tenant) const;
+  stats::ConnectStatus admit(std::string_view cid, const std::string& user_key, std::int64_t max_per_user,
+                             std::int64_t max_per_tenant) const;
   // Adds s, replacing (and forgetting the client pointer of) a session with the same cid.
   Session& add(Session s);
   Session* find(const void* client) noexcept;
-  Session* find_cid(const std::string& cid) noexcept;
+  Session* find_cid(std::string_view cid) noexcept;
   // Forgets the session of this client pointer, if it is still the current one.
   void remove(const void* client);
   // The client left but Mosquitto keeps its durable session and queues messages for it (with
-  // READ checks): keep the identity, stop counting it. Offline services are forgotten at their
-  // token's exp (reported by expired()); offline users at their sess_exp as usual.
+  // READ checks): keep the identity, stop counting it. Offline services are reported by
+  // expired() at their token's exp; offline users at their sess_exp as usual.
   void set_offline(const void* client);
 
-  std::vector<Session*> of_user(const std::string& user_key);
+  std::vector<Session*> of_user(std::string_view user_key);
   std::vector<Session*> with_jti(std::string_view jti);
-  // Sessions whose sess_exp (offline services: exp) is at or before now and not closing yet.
+  // Sessions past due() and not closing yet. Scans only once the earliest due time is reached.
   std::vector<Session*> expired(std::int64_t now);
   std::size_t size() const noexcept { return by_cid_.size(); }
 
  private:
-  struct Expiry {
-    std::int64_t at;
-    std::string cid;
-    std::uint64_t generation;
-    bool operator>(const Expiry& o) const noexcept { return at > o.at; }
-  };
-  struct Entry {
-    std::unique_ptr<Session> session;
-    std::uint64_t generation;
-  };
   void count(const Session& s, int delta);
+  void note_due(const Session& s) noexcept;
 
-  std::unordered_map<std::string, Entry> by_cid_;
+  std::unordered_map<std::string_view, std::unique_ptr<Session>> by_cid_;  // key views the session's cid
   std::unordered_map<const void*, Session*> by_client_;
   std::unordered_map<std::string, std::int64_t> per_user_, per_tenant_;
-  std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiries_;
-  std::uint64_t next_generation_ = 1;
+  std::int64_t next_due_ = std::numeric_limits<std::int64_t>::max();
 };
 
 }  // namespace amo::plugin
