@@ -39,6 +39,7 @@ AuthPlugin::AuthPlugin(Options options, std::string jwks_text, std::vector<envel
                                     options_.max_service_token_ttl, 30}),
       schemas_(load_schemas_or_throw(schema_files)),
       validator_(*schemas_, static_cast<std::size_t>(options_.max_payload)),
+      rate_limits_{static_cast<double>(options_.publish_rate), static_cast<double>(options_.publish_burst)},
       start_mono_ns_(start_mono_ns) {}
 
 void AuthPlugin::audit(LogLevel level, std::string_view event, const Session* s, std::string_view reason,
@@ -118,8 +119,7 @@ AuthResult AuthPlugin::on_basic_auth(const void* client, std::string_view client
     return refuse(stats::name(stats::ConnectStatus::client_id_in_use), client_id, &c);
   }
 
-  Session s{client, c.cid, user_key, c.jti, c.threads, c.role, c.iat, c.exp, 0, false,
-            RateLimit(options_.publish_rate, options_.publish_burst, now.mono_ns)};
+  Session s{client, c.cid, user_key, c.jti, c.threads, c.iat, c.exp, 0, RateLimit(rate_limits_, now.mono_ns), c.role};
   if (c.role == Role::user) {
     // sess_exp absent or beyond max_session is capped at connect time + max_session.
     const std::int64_t cap = now.now_s + options_.max_session;

@@ -86,6 +86,7 @@ class AuthPlugin {
   std::unique_ptr<envelope::SchemaSet> schemas_;
   envelope::Validator validator_;
   std::string stamped_;
+  RateLimit::Limits rate_limits_;
   SessionTable sessions_;
   Revocations revocations_;
   std::vector<Kick> pending_kicks_;

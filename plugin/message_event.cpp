@@ -17,7 +17,7 @@ MessageResult AuthPlugin::on_message(const void* client, std::string_view topic,
     audit(LogLevel::debug, "message_rejected", s, envelope::name(envelope::Status::too_large));
     return {};
   }
-  switch (s->rate.take(now.mono_ns)) {
+  switch (s->rate.take(rate_limits_, now.mono_ns)) {
     case RateLimit::Verdict::pass: break;
     case RateLimit::Verdict::drop:
       ++stats_.rate_dropped;

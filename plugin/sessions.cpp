@@ -2,15 +2,19 @@
 
 namespace amo::plugin {
 namespace {
-std::int64_t get(const std::unordered_map<std::string, std::int64_t>& m, std::string_view k) {
-  auto it = m.find(std::string(k));
+template <typename Key>
+std::int64_t get(const std::unordered_map<Key, std::int64_t>& m, const Key& k) {
+  auto it = m.find(k);
   return it == m.end() ? 0 : it->second;
 }
 
-void bump(std::unordered_map<std::string, std::int64_t>& m, std::string_view k, int delta) {
-  auto it = m.try_emplace(std::string(k), 0).first;
+template <typename Key>
+void bump(std::unordered_map<Key, std::int64_t>& m, Key k, int delta) {
+  auto it = m.try_emplace(std::move(k), 0).first;
   if ((it->second += delta) <= 0) m.erase(it);
 }
+
+std::size_t user_hash(std::string_view user_key) noexcept { return std::hash<std::string_view>{}(user_key); }
 }  // namespace
 
 stats::ConnectStatus SessionTable::admit(std::string_view cid, const std::string& user_key,
@@ -21,16 +25,16 @@ stats::ConnectStatus SessionTable::admit(std::string_view cid, const std::string
     if (old.user_key != user_key) return stats::ConnectStatus::client_id_in_use;
     if (old.role == Role::user && old.online) replaced = 1;
   }
-  if (get(per_user_, user_key) - replaced >= max_per_user) return stats::ConnectStatus::user_cap;
-  const std::string_view amo = std::string_view(user_key).substr(0, user_key.find(':'));
+  if (get(per_user_, user_hash(user_key)) - replaced >= max_per_user) return stats::ConnectStatus::user_cap;
+  const std::string amo = user_key.substr(0, user_key.find(':'));
   if (get(per_tenant_, amo) - replaced >= max_per_tenant) return stats::ConnectStatus::tenant_cap;
   return stats::ConnectStatus::ok;
 }
 
 void SessionTable::count(const Session& s, int delta) {
   if (s.role != Role::user || !s.online) return;
-  bump(per_user_, s.user_key, delta);
-  bump(per_tenant_, s.amo(), delta);
+  bump(per_user_, user_hash(s.user_key), delta);
+  bump(per_tenant_, std::string(s.amo()), delta);
 }
 
 void SessionTable::note_due(const Session& s) noexcept {

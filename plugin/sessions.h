@@ -15,16 +15,17 @@
 
 namespace amo::plugin {
 
+// One per connected (or durably offline) client: keep it small, there are tens of thousands.
 struct Session {
   const void* client = nullptr;  // Mosquitto's struct mosquitto*, never dereferenced here
   std::string cid, user_key /* "<amo>:<sub>", also the username */, jti;
   std::vector<std::string> threads;
-  Role role = Role::user;
   std::int64_t iat = 0, exp = 0;
   std::int64_t sess_exp = 0;  // 0: none (services)
-  bool closing = false;       // set before a kick so every ACL check denies from then on
   RateLimit rate;
-  bool online = true;  // false: a durable session whose client left; still read-checked, not counted
+  Role role = Role::user;
+  bool closing = false;  // set before a kick so every ACL check denies from then on
+  bool online = true;    // false: a durable session whose client left; still read-checked, not counted
 
   // Ids never contain ':' (DESIGN §2), so user_key splits unambiguously.
   std::string_view amo() const noexcept { return std::string_view(user_key).substr(0, user_key.find(':')); }
@@ -62,7 +63,10 @@ class SessionTable {
 
   std::unordered_map<std::string_view, std::unique_ptr<Session>> by_cid_;  // key views the session's cid
   std::unordered_map<const void*, Session*> by_client_;
-  std::unordered_map<std::string, std::int64_t> per_user_, per_tenant_;
+  // Live user sessions per user and per tenant. Users are keyed by the hash of user_key: keys
+  // come from verified tokens, and a string per user would cost more than the count it keys.
+  std::unordered_map<std::size_t, std::int64_t> per_user_;
+  std::unordered_map<std::string, std::int64_t> per_tenant_;
   std::int64_t next_due_ = std::numeric_limits<std::int64_t>::max();
 };
 

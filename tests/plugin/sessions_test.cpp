@@ -9,8 +9,7 @@ namespace {
 int clients[16];
 Session make(int client, std::string cid, std::string amo, std::string sub, std::int64_t sess_exp = 0,
              amo::Role role = amo::Role::user) {
-  Session s{&clients[client], cid, amo + ":" + sub, "jti-" + cid, {}, role, 100, 200, sess_exp, false,
-            RateLimit(20, 40, 0)};
+  Session s{&clients[client], cid, amo + ":" + sub, "jti-" + cid, {}, 100, 200, sess_exp, RateLimit({20, 40}, 0), role};
   return s;
 }
 }  // namespace
