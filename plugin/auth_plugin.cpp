@@ -120,6 +120,7 @@ AuthResult AuthPlugin::on_basic_auth(const void* client, std::string_view client
   }
 
   Session s{client, c.cid, user_key, c.jti, c.threads, c.iat, c.exp, 0, RateLimit(rate_limits_, now.mono_ns), c.role};
+  s.keys_epoch = keys_epoch_;
   if (c.role == Role::user) {
     // sess_exp absent or beyond max_session is capped at connect time + max_session.
     const std::int64_t cap = now.now_s + options_.max_session;
@@ -134,10 +135,15 @@ AuthResult AuthPlugin::on_basic_auth(const void* client, std::string_view client
 
 // SIGHUP makes 2.0.11 re-run BASIC_AUTH with the stored password: check the signature with the
 // reloaded keys and revocation, not expiry, and count nothing again. Verifying "as of" the
-// token's own iat checks every rule except the clock.
+// token's own iat checks every rule except the clock. While every key that verified it is
+// still loaded unchanged (keys_epoch), the earlier signature check still holds.
 AuthResult AuthPlugin::recheck(Session& s, std::string_view password) {
-  token::Status st = verifier_.verify(password, keys_, s.iat, claims_);
-  if (st == token::Status::ok && claims_.jti != s.jti) st = token::Status::bad_signature;
+  token::Status st = token::Status::ok;
+  if (s.keys_epoch != keys_epoch_) {
+    st = verifier_.verify(password, keys_, s.iat, claims_);
+    if (st == token::Status::ok && claims_.jti != s.jti) st = token::Status::bad_signature;
+    if (st == token::Status::ok) s.keys_epoch = keys_epoch_;
+  }
   if (st != token::Status::ok) {
     stats_.denied(st);
     audit(LogLevel::warning, "reauth_refused", &s, token::name(st));
@@ -168,8 +174,11 @@ bool AuthPlugin::reload_keys(std::string_view jwks_text) {
                               std::string(token::name(r.status)) + ": " + r.detail);
     return false;
   }
+  const bool kept_all = r.keys.contains_all(keys_);
+  if (!kept_all) ++keys_epoch_;
   keys_ = std::move(r.keys);
-  log_(LogLevel::info, "amo-realtime: JWKS reloaded, " + std::to_string(keys_.size()) + " keys");
+  log_(LogLevel::info, "amo-realtime: JWKS reloaded, " + std::to_string(keys_.size()) + " keys" +
+                           (kept_all ? "" : "; a key was removed or changed: live sessions are re-verified on SIGHUP"));
   return true;
 }
 

@@ -26,6 +26,7 @@ struct Session {
   Role role = Role::user;
   bool closing = false;  // set before a kick so every ACL check denies from then on
   bool online = true;    // false: a durable session whose client left; still read-checked, not counted
+  std::uint32_t keys_epoch = 0;  // AuthPlugin's key epoch when this session's signature was last checked
 
   // Ids never contain ':' (DESIGN §2), so user_key splits unambiguously.
   std::string_view amo() const noexcept { return std::string_view(user_key).substr(0, user_key.find(':')); }

@@ -89,6 +89,21 @@ bool KeySet::add(Key k) {
   return true;
 }
 
+bool KeySet::contains_all(const KeySet& older) const noexcept {
+  for (const Key& old : older.keys_) {
+    const Key* k = find(old.kid);
+    if (!k || k->alg != old.alg) return false;
+    if (old.alg == Alg::HS256) {
+      if (k->secret.size() != old.secret.size() ||
+          CRYPTO_memcmp(k->secret.data(), old.secret.data(), old.secret.size()) != 0)
+        return false;
+    } else if (!k->pkey || !old.pkey || EVP_PKEY_eq(k->pkey.get(), old.pkey.get()) != 1) {
+      return false;
+    }
+  }
+  return true;
+}
+
 namespace {
 
 constexpr std::size_t kMaxJwksBytes = 1 << 20;

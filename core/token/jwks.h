@@ -53,6 +53,9 @@ class KeySet {
   std::span<const Key> keys() const noexcept { return keys_; }
   // False (and nothing added) if the kid is already present.
   bool add(Key k);
+  // True if every key of `older` is here with the same kid, algorithm and key material: a
+  // signature that verified under `older` still verifies here (append-only rotation).
+  bool contains_all(const KeySet& older) const noexcept;
 
  private:
   std::vector<Key> keys_;

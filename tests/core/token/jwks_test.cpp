@@ -129,3 +129,25 @@ TEST_CASE("make_oct_key refuses secrets under 32 bytes") {
   CHECK_FALSE(s.add(*make_oct_key("h", std::string(40, 'y'))));
   CHECK(s.size() == 1);
 }
+
+TEST_CASE("contains_all: an appended key keeps every old signature valid; a removed or replaced one does not") {
+  Key a = generate_key(Alg::EdDSA, "a"), b = generate_key(Alg::ES256, "b"), h = generate_key(Alg::HS256, "h");
+  const Key* ab[] = {&a, &b};
+  const Key* abh[] = {&a, &b, &h};
+  const Key* bh[] = {&b, &h};
+  auto old_set = parse_jwks(to_jwks(ab, true)).keys;
+  auto appended = parse_jwks(to_jwks(abh, true)).keys;
+  auto removed = parse_jwks(to_jwks(bh, true)).keys;
+  REQUIRE(old_set.size() == 2);
+  REQUIRE(appended.size() == 3);
+  CHECK(appended.contains_all(old_set));
+  CHECK(old_set.contains_all(old_set));
+  CHECK_FALSE(removed.contains_all(old_set));
+  CHECK_FALSE(old_set.contains_all(appended));  // h is gone
+  Key a2 = generate_key(Alg::EdDSA, "a");        // same kid, other key
+  const Key* a2b[] = {&a2, &b};
+  CHECK_FALSE(parse_jwks(to_jwks(a2b, true)).keys.contains_all(old_set));
+  Key h2 = generate_key(Alg::HS256, "h");
+  const Key* abh2[] = {&a, &b, &h2};
+  CHECK_FALSE(parse_jwks(to_jwks(abh2, true)).keys.contains_all(appended));
+}

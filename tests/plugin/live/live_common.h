@@ -74,6 +74,10 @@ class KeyFile {
     if (write_file) write();
     return keys_.back();
   }
+  void remove(const std::string& kid, bool write_file = true) {
+    std::erase_if(keys_, [&](const token::Key& k) { return k.kid == kid; });
+    if (write_file) write();
+  }
   void write() const { dir_.write("jwks.json", jwks_text()); }
   std::string jwks_text() const {
     std::vector<const token::Key*> ptrs;

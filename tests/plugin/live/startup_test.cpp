@@ -176,6 +176,33 @@ TEST_CASE("JWKS: a new key works after SIGHUP and after the file merely changes;
   check_log_has_no_token(b);
 }
 
+TEST_CASE("JWKS: a removed key ends its sessions at SIGHUP; sessions on kept keys stay, expired ones too") {
+  KeyFile kf;
+  kf.add("k2");
+  Mosquitto b(broker_options(kf));
+  const int port = b.port();
+  auto expired_claims = user_claims("olga", "acme", "olga-k1", {});
+  expired_claims.iat = now_s() - 100;
+  expired_claims.exp = now_s() - 27;
+  auto expired_k1 = make_client(port, expired_claims.cid, mint(expired_claims, kf.key(0)));
+  REQUIRE(expired_k1->connect() == 0);
+  auto fresh_k1 = connect_user(port, kf.key(0), "sven", "acme", {}, 5);
+  auto on_k2 = connect_user(port, kf.key(1), "kim", "acme", {}, 5);
+  const std::string k2_token = mint(user_claims("kim", "acme", "kim-2", {}), kf.key(1));
+  while (now_f() < static_cast<double>(expired_claims.exp) + 31.5) std::this_thread::sleep_for(100ms);
+
+  kf.remove("k2");
+  REQUIRE(b.wait_log("a key was removed or changed", 3000ms));  // the file watcher reloaded
+  CHECK(make_client(port, "kim-2", k2_token)->connect() == kNotAuthorized);
+  CHECK(on_k2->connected());  // a file change alone re-authenticates nobody
+  b.sighup();
+  REQUIRE(b.wait_log("Reloading config", 5000ms));
+  CHECK(on_k2->wait_disconnected(3000ms));
+  CHECK(expired_k1->connected());  // re-verified as of its iat: the key is kept, expiry is not re-checked
+  CHECK(fresh_k1->connected());
+  check_log_has_no_token(b);
+}
+
 TEST_CASE("mosquitto.conf.example as-is (ports and paths substituted) accepts a valid token and refuses a bad one") {
   std::string conf = harness::read_file(std::filesystem::path(AMO_SOURCE_DIR) / "mosquitto.conf.example");
   REQUIRE_FALSE(conf.empty());
