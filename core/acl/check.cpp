@@ -44,7 +44,7 @@ Status service_shared(std::string_view topic) noexcept {
   std::string_view level;
   levels.next(level);  // "$share"
   if (!levels.next(level)) return Status::shared_subscription;
-  if (has_wildcard(level)) return Status::bad_wildcard;
+  if (has_wildcard(level)) return Status::wide_filter;  // grammar is fine; a group must be exact
   const std::string_view inner = levels.rest();
   if (inner.empty()) return Status::shared_subscription;
   return filter_within(inner, amo_base) ? Status::ok : outside(first_level(inner));

@@ -66,7 +66,14 @@ Validator::Validator(const SchemaSet& set, std::size_t max_bytes, std::size_t ma
   pointer_.reserve(2 * max_bytes + 24 * max_path_);
 }
 
-Status Validator::fail(Status s, std::string_view extra_key) noexcept {
+Status Validator::fail_at_key(Status s, std::string_view key) noexcept {
+  if (quiet_ > 0) return s;
+  fail(s);
+  append_token(pointer_, key);
+  return s;
+}
+
+Status Validator::fail(Status s) noexcept {
   if (quiet_ > 0) return s;
   pointer_.clear();
   for (const Segment& seg : path_) {
@@ -76,13 +83,12 @@ Status Validator::fail(Status s, std::string_view extra_key) noexcept {
     pointer_.push_back('/');
     pointer_.append(digits, r.ptr);
   }
-  if (!extra_key.empty()) append_token(pointer_, extra_key);
   return s;
 }
 
 Status Validator::check_object(const SchemaNode& n, simdjson::dom::object obj) noexcept {
   for (const std::string& name : n.required) {
-    if (obj.at_key(name).error() != simdjson::SUCCESS) return fail(Status::required, name);
+    if (obj.at_key(name).error() != simdjson::SUCCESS) return fail_at_key(Status::required, name);
   }
   if (n.properties.empty() && n.additional_allowed) return Status::ok;
   for (auto field : obj) {
@@ -91,7 +97,7 @@ Status Validator::check_object(const SchemaNode& n, simdjson::dom::object obj) n
       if (name == field.key) { child = idx; break; }
     }
     if (child < 0) {
-      if (!n.additional_allowed) return fail(Status::additional_property, field.key);
+      if (!n.additional_allowed) return fail_at_key(Status::additional_property, field.key);
       continue;
     }
     if (path_.size() >= max_path_) return fail(Status::too_deep);

@@ -40,7 +40,9 @@ class Validator {
   };
   Status check(std::int32_t node, simdjson::dom::element e) noexcept;
   Status check_object(const SchemaNode& n, simdjson::dom::object obj) noexcept;
-  Status fail(Status s, std::string_view extra_key = {}) noexcept;
+  Status fail(Status s) noexcept;
+  // The failure is about member `key` of the current object ("" is a valid key: "/").
+  Status fail_at_key(Status s, std::string_view key) noexcept;
 
   const SchemaSet& set_;
   json::StrictParser parser_;

@@ -68,6 +68,13 @@ TEST_CASE("each keyword fails with its status and a JSON pointer") {
   c = run(R"({"v":1,"kind":"chat.message","client_msg_id":"0123456789ab","extra":1,"payload":{"text":"x"}})");
   CHECK(c.status == Status::additional_property);
   CHECK(c.pointer == "/extra");
+  // The empty key is a member like any other (RFC 6901: "/"), found by fuzz_envelope.
+  c = run(R"({"v":1,"kind":"chat.typing","payload":{"state":"start"},"":0})");
+  CHECK(c.status == Status::additional_property);
+  CHECK(c.pointer == "/");
+  c = run(R"({"v":1,"kind":"chat.typing","payload":{"state":"start","":0}})");
+  CHECK(c.status == Status::additional_property);
+  CHECK(c.pointer == "/payload/");
   c = run(R"({"v":1,"kind":"chat.typing","payload":{"state":"maybe"}})");
   CHECK(c.status == Status::enum_mismatch);
   CHECK(c.pointer == "/payload/state");
