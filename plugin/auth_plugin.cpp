@@ -65,11 +65,13 @@ void AuthPlugin::audit(LogLevel level, std::string_view event, const Session* s,
   log_(level, line);
 }
 
-AuthResult AuthPlugin::refuse(std::string_view reason, std::string_view cid, const token::Claims* c) {
+template <typename Reason>
+AuthResult AuthPlugin::refuse(Reason reason, std::string_view cid, const token::Claims* c) {
+  stats_.denied(reason);
   // Ids in the log come from a verified token or were checked against the cid grammar.
   std::string who = "cid=" + std::string(amo::is_valid_cid(cid) ? cid : "<invalid>");
   if (c) who += " amo=" + c->amo + " user=" + c->sub + " jti=" + c->jti;
-  audit(LogLevel::warning, "connect_refused", nullptr, reason, who);
+  audit(LogLevel::warning, "connect_refused", nullptr, name(reason), who);
   return {};
 }
 
@@ -87,36 +89,26 @@ AuthResult AuthPlugin::on_basic_auth(const void* client, std::string_view client
            "connection. Set per_listener_settings false in mosquitto.conf.");
       no_tick_logged_ = true;
     }
-    stats_.denied(stats::ConnectStatus::no_tick);
-    return refuse(stats::name(stats::ConnectStatus::no_tick), client_id, nullptr);
+    return refuse(stats::ConnectStatus::no_tick, client_id, nullptr);
   }
-  if (password.empty()) {
-    stats_.denied(stats::ConnectStatus::no_token);
-    return refuse(stats::name(stats::ConnectStatus::no_token), client_id, nullptr);
-  }
-  if (auto st = verifier_.verify(password, keys_, now.now_s, claims_); st != token::Status::ok) {
-    stats_.denied(st);
-    return refuse(token::name(st), client_id, nullptr);
-  }
+  if (password.empty()) return refuse(stats::ConnectStatus::no_token, client_id, nullptr);
+  if (auto st = verifier_.verify(password, keys_, now.now_s, claims_); st != token::Status::ok)
+    return refuse(st, client_id, nullptr);
   const token::Claims& c = claims_;
   if (client_id != c.cid) {
-    stats_.denied(stats::ConnectStatus::client_id_mismatch);
-    return refuse(stats::name(stats::ConnectStatus::client_id_mismatch), client_id, &c);
+    return refuse(stats::ConnectStatus::client_id_mismatch, client_id, &c);
   }
   std::string user_key = c.amo + ":" + c.sub;
   if (revocations_.is_revoked(user_key, c.jti, c.iat)) {
-    stats_.denied(stats::ConnectStatus::revoked);
-    return refuse(stats::name(stats::ConnectStatus::revoked), client_id, &c);
+    return refuse(stats::ConnectStatus::revoked, client_id, &c);
   }
   if (c.role == Role::user) {
     if (auto st = sessions_.admit(c.cid, user_key, options_.max_conn_per_user, options_.max_conn_per_tenant);
         st != stats::ConnectStatus::ok) {
-      stats_.denied(st);
-      return refuse(stats::name(st), client_id, &c);
+      return refuse(st, client_id, &c);
     }
   } else if (Session* other = sessions_.find_cid(c.cid); other && other->user_key != user_key) {
-    stats_.denied(stats::ConnectStatus::client_id_in_use);
-    return refuse(stats::name(stats::ConnectStatus::client_id_in_use), client_id, &c);
+    return refuse(stats::ConnectStatus::client_id_in_use, client_id, &c);
   }
 
   Session s{client, c.cid, user_key, c.jti, c.threads, c.iat, c.exp, 0, RateLimit(rate_limits_, now.mono_ns), c.role};
@@ -144,19 +136,18 @@ AuthResult AuthPlugin::recheck(Session& s, std::string_view password) {
     if (st == token::Status::ok && claims_.jti != s.jti) st = token::Status::bad_signature;
     if (st == token::Status::ok) s.keys_epoch = keys_epoch_;
   }
-  if (st != token::Status::ok) {
-    stats_.denied(st);
-    audit(LogLevel::warning, "reauth_refused", &s, token::name(st));
-    s.closing = true;
-    return {};
-  }
-  if (revocations_.is_revoked(s.user_key, s.jti, s.iat)) {
-    stats_.denied(stats::ConnectStatus::revoked);
-    audit(LogLevel::warning, "reauth_refused", &s, stats::name(stats::ConnectStatus::revoked));
-    s.closing = true;
-    return {};
-  }
+  if (st != token::Status::ok) return refuse_reauth(s, st);
+  if (revocations_.is_revoked(s.user_key, s.jti, s.iat)) return refuse_reauth(s, stats::ConnectStatus::revoked);
   return AuthResult{true, s.user_key};
+}
+
+// 2.0.11 disconnects a client whose re-auth fails; until then its ACL checks deny.
+template <typename Reason>
+AuthResult AuthPlugin::refuse_reauth(Session& s, Reason reason) {
+  stats_.denied(reason);
+  audit(LogLevel::warning, "reauth_refused", &s, name(reason));
+  s.closing = true;
+  return {};
 }
 
 void AuthPlugin::on_disconnect(const void* client, bool durable) {

@@ -74,8 +74,12 @@ class AuthPlugin {
  private:
   void audit(LogLevel level, std::string_view event, const Session* s, std::string_view reason,
              std::string_view extra = {});
-  AuthResult refuse(std::string_view reason, std::string_view cid, const token::Claims* c);
+  // Counts the reason in stats and writes the audit line (never the token).
+  template <typename Reason>
+  AuthResult refuse(Reason reason, std::string_view cid, const token::Claims* c);
   AuthResult recheck(Session& s, std::string_view password);
+  template <typename Reason>
+  AuthResult refuse_reauth(Session& s, Reason reason);
   void close(Session& s, stats::KickReason reason, std::vector<Kick>& out);
 
   Options options_;

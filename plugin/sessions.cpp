@@ -42,15 +42,10 @@ void SessionTable::note_due(const Session& s) noexcept {
 }
 
 Session& SessionTable::add(Session s) {
-  if (auto it = by_cid_.find(s.cid); it != by_cid_.end()) {
-    by_client_.erase(it->second->client);
-    count(*it->second, -1);
-    by_cid_.erase(it);
-  }
-  auto owned = std::make_unique<Session>(std::move(s));
-  Session& ref = *owned;
-  by_cid_.emplace(std::string_view(ref.cid), std::move(owned));
-  by_client_[ref.client] = &ref;
+  if (auto it = by_cid_.find(s.cid); it != by_cid_.end()) remove(it->second->client);
+  remove(s.client);
+  Session& ref = by_client_.try_emplace(s.client, std::move(s)).first->second;
+  by_cid_.emplace(std::string_view(ref.cid), &ref);
   count(ref, +1);
   note_due(ref);
   return ref;
@@ -58,12 +53,12 @@ Session& SessionTable::add(Session s) {
 
 Session* SessionTable::find(const void* client) noexcept {
   auto it = by_client_.find(client);
-  return it == by_client_.end() ? nullptr : it->second;
+  return it == by_client_.end() ? nullptr : &it->second;
 }
 
 Session* SessionTable::find_cid(std::string_view cid) noexcept {
   auto it = by_cid_.find(cid);
-  return it == by_cid_.end() ? nullptr : it->second.get();
+  return it == by_cid_.end() ? nullptr : it->second;
 }
 
 void SessionTable::set_offline(const void* client) {
@@ -77,23 +72,22 @@ void SessionTable::set_offline(const void* client) {
 void SessionTable::remove(const void* client) {
   auto it = by_client_.find(client);
   if (it == by_client_.end()) return;
-  Session* s = it->second;
+  count(it->second, -1);
+  by_cid_.erase(std::string_view(it->second.cid));  // before the session its key views goes
   by_client_.erase(it);
-  count(*s, -1);
-  by_cid_.erase(std::string_view(s->cid));  // destroys *s
 }
 
 std::vector<Session*> SessionTable::of_user(std::string_view user_key) {
   std::vector<Session*> out;
-  for (auto& [cid, s] : by_cid_)
-    if (s->user_key == user_key) out.push_back(s.get());
+  for (auto& [client, s] : by_client_)
+    if (s.user_key == user_key) out.push_back(&s);
   return out;
 }
 
 std::vector<Session*> SessionTable::with_jti(std::string_view jti) {
   std::vector<Session*> out;
-  for (auto& [cid, s] : by_cid_)
-    if (s->jti == jti) out.push_back(s.get());
+  for (auto& [client, s] : by_client_)
+    if (s.jti == jti) out.push_back(&s);
   return out;
 }
 
@@ -101,13 +95,13 @@ std::vector<Session*> SessionTable::expired(std::int64_t now) {
   std::vector<Session*> out;
   if (now < next_due_) return out;
   next_due_ = std::numeric_limits<std::int64_t>::max();
-  for (auto& [cid, s] : by_cid_) {
-    if (s->closing) continue;
-    const std::int64_t due = s->due();
+  for (auto& [client, s] : by_client_) {
+    if (s.closing) continue;
+    const std::int64_t due = s.due();
     if (due > 0 && due <= now)
-      out.push_back(s.get());
+      out.push_back(&s);
     else
-      note_due(*s);
+      note_due(s);
   }
   return out;
 }

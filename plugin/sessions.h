@@ -3,7 +3,6 @@
 // client id (takeover, kicks). 2.0.11 has no API to list clients, so this is the only record.
 #include <cstdint>
 #include <limits>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -56,14 +55,14 @@ class SessionTable {
   std::vector<Session*> with_jti(std::string_view jti);
   // Sessions past due() and not closing yet. Scans only once the earliest due time is reached.
   std::vector<Session*> expired(std::int64_t now);
-  std::size_t size() const noexcept { return by_cid_.size(); }
+  std::size_t size() const noexcept { return by_client_.size(); }
 
  private:
   void count(const Session& s, int delta);
   void note_due(const Session& s) noexcept;
 
-  std::unordered_map<std::string_view, std::unique_ptr<Session>> by_cid_;  // key views the session's cid
-  std::unordered_map<const void*, Session*> by_client_;
+  std::unordered_map<const void*, Session> by_client_;         // owns the sessions (stable nodes)
+  std::unordered_map<std::string_view, Session*> by_cid_;     // key views the session's own cid
   // Live user sessions per user and per tenant. Users are keyed by the hash of user_key: keys
   // come from verified tokens, and a string per user would cost more than the count it keys.
   std::unordered_map<std::size_t, std::int64_t> per_user_;
