@@ -52,7 +52,8 @@ void AuthPlugin::audit(LogLevel level, std::string_view event, const Session* s,
     line += s->amo();
     line += " user=";
     line += s->sub();
-    line += " cid=" + s->cid + " jti=" + s->jti;
+    line += " cid=" + s->cid + " jti=";
+    line += s->jti();
   }
   if (!reason.empty()) {
     line += " reason=";
@@ -107,11 +108,11 @@ AuthResult AuthPlugin::on_basic_auth(const void* client, std::string_view client
         st != stats::ConnectStatus::ok) {
       return refuse(st, client_id, &c);
     }
-  } else if (Session* other = sessions_.find_cid(c.cid); other && other->user_key != user_key) {
+  } else if (Session* other = sessions_.find_cid(c.cid); other && other->user_key() != user_key) {
     return refuse(stats::ConnectStatus::client_id_in_use, client_id, &c);
   }
 
-  Session s{client, c.cid, user_key, c.jti, c.threads, c.iat, c.exp, 0, RateLimit(rate_limits_, now.mono_ns), c.role};
+  Session s{client, c.cid, Session::identity(c.amo, c.sub, c.jti), c.threads, c.iat, c.exp, 0, RateLimit(rate_limits_, now.mono_ns), c.role};
   s.keys_epoch = keys_epoch_;
   if (c.role == Role::user) {
     // sess_exp absent or beyond max_session is capped at connect time + max_session.
@@ -133,12 +134,12 @@ AuthResult AuthPlugin::recheck(Session& s, std::string_view password) {
   token::Status st = token::Status::ok;
   if (s.keys_epoch != keys_epoch_) {
     st = verifier_.verify(password, keys_, s.iat, claims_);
-    if (st == token::Status::ok && claims_.jti != s.jti) st = token::Status::bad_signature;
+    if (st == token::Status::ok && claims_.jti != s.jti()) st = token::Status::bad_signature;
     if (st == token::Status::ok) s.keys_epoch = keys_epoch_;
   }
   if (st != token::Status::ok) return refuse_reauth(s, st);
-  if (revocations_.is_revoked(s.user_key, s.jti, s.iat)) return refuse_reauth(s, stats::ConnectStatus::revoked);
-  return AuthResult{true, s.user_key};
+  if (revocations_.is_revoked(s.user_key(), s.jti(), s.iat)) return refuse_reauth(s, stats::ConnectStatus::revoked);
+  return AuthResult{true, std::string(s.user_key())};
 }
 
 // 2.0.11 disconnects a client whose re-auth fails; until then its ACL checks deny.

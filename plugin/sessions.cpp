@@ -17,23 +17,23 @@ void bump(std::unordered_map<Key, std::int64_t>& m, Key k, int delta) {
 std::size_t user_hash(std::string_view user_key) noexcept { return std::hash<std::string_view>{}(user_key); }
 }  // namespace
 
-stats::ConnectStatus SessionTable::admit(std::string_view cid, const std::string& user_key,
+stats::ConnectStatus SessionTable::admit(std::string_view cid, std::string_view user_key,
                                          std::int64_t max_per_user, std::int64_t max_per_tenant) const {
   std::int64_t replaced = 0;
   if (auto it = by_cid_.find(cid); it != by_cid_.end()) {
     const Session& old = *it->second;
-    if (old.user_key != user_key) return stats::ConnectStatus::client_id_in_use;
+    if (old.user_key() != user_key) return stats::ConnectStatus::client_id_in_use;
     if (old.role == Role::user && old.online) replaced = 1;
   }
   if (get(per_user_, user_hash(user_key)) - replaced >= max_per_user) return stats::ConnectStatus::user_cap;
-  const std::string amo = user_key.substr(0, user_key.find(':'));
+  const std::string amo(user_key.substr(0, user_key.find(':')));
   if (get(per_tenant_, amo) - replaced >= max_per_tenant) return stats::ConnectStatus::tenant_cap;
   return stats::ConnectStatus::ok;
 }
 
 void SessionTable::count(const Session& s, int delta) {
   if (s.role != Role::user || !s.online) return;
-  bump(per_user_, user_hash(s.user_key), delta);
+  bump(per_user_, user_hash(s.user_key()), delta);
   bump(per_tenant_, std::string(s.amo()), delta);
 }
 
@@ -80,14 +80,14 @@ void SessionTable::remove(const void* client) {
 std::vector<Session*> SessionTable::of_user(std::string_view user_key) {
   std::vector<Session*> out;
   for (auto& [client, s] : by_client_)
-    if (s.user_key == user_key) out.push_back(&s);
+    if (s.user_key() == user_key) out.push_back(&s);
   return out;
 }
 
 std::vector<Session*> SessionTable::with_jti(std::string_view jti) {
   std::vector<Session*> out;
   for (auto& [client, s] : by_client_)
-    if (s.jti == jti) out.push_back(&s);
+    if (s.jti() == jti) out.push_back(&s);
   return out;
 }
 

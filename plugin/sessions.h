@@ -17,7 +17,8 @@ namespace amo::plugin {
 // One per connected (or durably offline) client: keep it small, there are tens of thousands.
 struct Session {
   const void* client = nullptr;  // Mosquitto's struct mosquitto*, never dereferenced here
-  std::string cid, user_key /* "<amo>:<sub>", also the username */, jti;
+  std::string cid;
+  std::string ident;  // "<amo>:<sub> <jti>": one allocation for three ids (see identity())
   std::vector<std::string> threads;
   std::int64_t iat = 0, exp = 0;
   std::int64_t sess_exp = 0;  // 0: none (services)
@@ -27,9 +28,17 @@ struct Session {
   bool online = true;    // false: a durable session whose client left; still read-checked, not counted
   std::uint32_t keys_epoch = 0;  // AuthPlugin's key epoch when this session's signature was last checked
 
-  // Ids never contain ':' (DESIGN §2), so user_key splits unambiguously.
-  std::string_view amo() const noexcept { return std::string_view(user_key).substr(0, user_key.find(':')); }
-  std::string_view sub() const noexcept { return std::string_view(user_key).substr(user_key.find(':') + 1); }
+  // Ids never contain ':' or ' ' and a jti is base64url (DESIGN §2), so ident splits unambiguously.
+  static std::string identity(std::string_view amo, std::string_view sub, std::string_view jti) {
+    std::string out;
+    out.reserve(amo.size() + sub.size() + jti.size() + 2);
+    out.append(amo).append(":").append(sub).append(" ").append(jti);
+    return out;
+  }
+  std::string_view user_key() const noexcept { return std::string_view(ident).substr(0, ident.find(' ')); }
+  std::string_view jti() const noexcept { return std::string_view(ident).substr(ident.find(' ') + 1); }
+  std::string_view amo() const noexcept { return std::string_view(ident).substr(0, ident.find(':')); }
+  std::string_view sub() const noexcept { return user_key().substr(ident.find(':') + 1); }
   // When the plugin must end it: sess_exp for users, the token's exp for an offline service.
   std::int64_t due() const noexcept { return sess_exp > 0 ? sess_exp : (online ? 0 : exp); }
 };
@@ -38,7 +47,7 @@ class SessionTable {
  public:
   // Caps count live user sessions; a live session with the same cid of the same user is
   // about to be taken over (2.0.11 authenticates before the takeover) and is not counted.
-  stats::ConnectStatus admit(std::string_view cid, const std::string& user_key, std::int64_t max_per_user,
+  stats::ConnectStatus admit(std::string_view cid, std::string_view user_key, std::int64_t max_per_user,
                              std::int64_t max_per_tenant) const;
   // Adds s, replacing (and forgetting the client pointer of) a session with the same cid.
   Session& add(Session s);

@@ -74,7 +74,7 @@ void print_table(const std::vector<Row>& rows) {
     const double b = median(row.values.at(Kind::bare));
     const double d = median(row.values.at(Kind::dynsec));
     const double o = median(row.values.at(Kind::ours));
-    const char* f = row.lower_is_better ? "%.1f" : "%.0f";
+    const char* f = row.lower_is_better ? "%.2f" : "%.0f";
     const double rb = b > 0 ? o / b : 0, rd = d > 0 ? o / d : 0;
     std::string met = "—";
     if (row.lower_is_better && row.min_vs_bare > 0) {
@@ -148,6 +148,12 @@ int main(int argc, char** argv) {
       {"connect + disconnect (ours: fresh EdDSA token each)", "connects/s", false, 0.7, 0, "≥ 0.7× bare", {}},
       {"broker RSS, " + std::to_string(sizes.idle_users) + " idle users", "MiB", true, 1.2, 0, "≤ 1.2× bare", {}},
       {"broker RSS at start, no clients", "MiB", true, 0, 0, "(context)", {}},
+      // The same phases as rows 0-3, as broker CPU time per unit: a throughput goal of
+      // ≥ x× bare is ≤ 1/x× bare CPU when the broker is the bottleneck.
+      {"broker CPU per delivery, fan-out QoS 0", "µs", true, 1 / 0.95, 0, "≤ 1.053× bare", {}},
+      {"broker CPU per delivery, fan-out QoS 1", "µs", true, 1 / 0.95, 0, "≤ 1.053× bare", {}},
+      {"broker CPU per chat message (validate + stamp)", "µs", true, 1 / 0.85, 0, "≤ 1.176× bare", {}},
+      {"broker CPU per connect + disconnect", "µs", true, 1 / 0.7, 0, "≤ 1.429× bare", {}},
   };
   for (auto& row : rows)
     for (Kind k : kKinds) row.values[k] = {};
@@ -158,7 +164,7 @@ int main(int argc, char** argv) {
     {
       std::map<Kind, std::unique_ptr<amo::harness::Mosquitto>> brokers;
       for (Kind k : kKinds) brokers[k] = fx.start(k);
-      using Measure = std::function<double(Kind, const amo::harness::Mosquitto&, int)>;
+      using Measure = std::function<amo::bench::Measure(Kind, const amo::harness::Mosquitto&, int)>;
       const std::vector<std::pair<std::size_t, Measure>> measures = {
           {0, [&](Kind k, const auto& b, int r) { return amo::bench::fanout(fx, k, b, 0, sizes, r); }},
           {1, [&](Kind k, const auto& b, int r) { return amo::bench::fanout(fx, k, b, 1, sizes, r); }},
@@ -167,7 +173,11 @@ int main(int argc, char** argv) {
       };
       for (const auto& [row, measure] : measures) {
         for (int r = 0; r < rounds; ++r) {
-          for (Kind k : order(r)) rows[row].values[k].push_back(measure(k, *brokers[k], r));
+          for (Kind k : order(r)) {
+            const auto m = measure(k, *brokers[k], r);
+            rows[row].values[k].push_back(m.per_second);
+            rows[row + 6].values[k].push_back(m.broker_cpu_us);
+          }
         }
         std::cerr << "done: " << rows[row].scenario << "\n";
       }

@@ -66,6 +66,25 @@ std::string pad(std::string head, const std::string& tail_text) {
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+// Nanoseconds the process has spent on a CPU (first field of /proc/<pid>/schedstat).
+double cpu_ns(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/schedstat");
+  double ns = 0;
+  in >> ns;
+  return ns;
+}
+
+// Times one phase of `units` units against `broker`.
+template <typename Phase>
+Measure timed(const harness::Mosquitto& broker, double units, Phase&& phase) {
+  const double cpu0 = cpu_ns(broker.pid());
+  const auto t0 = Clock::now();
+  phase();
+  const double secs = seconds_since(t0);
+  const double cpu = cpu_ns(broker.pid()) - cpu0;
+  return Measure{units / secs, cpu / 1000.0 / units};
+}
+
 }  // namespace
 
 double rss_mib(int pid) {
@@ -77,7 +96,7 @@ double rss_mib(int pid) {
   throw std::runtime_error("no VmRSS for pid " + std::to_string(pid));
 }
 
-double fanout(const Fixture& fx, Kind k, const harness::Mosquitto& broker, int qos, const Sizes& s, int run) {
+Measure fanout(const Fixture& fx, Kind k, const harness::Mosquitto& broker, int qos, const Sizes& s, int run) {
   const std::string tag = "-q" + std::to_string(qos) + "-r" + std::to_string(run);
   Loop loop(broker.port());
   std::vector<Conn*> all;
@@ -118,13 +137,11 @@ double fanout(const Fixture& fx, Kind k, const harness::Mosquitto& broker, int q
     if (loop.eofs() > 0) fail(broker, k, "a fan-out client was disconnected");
   };
   phase(static_cast<std::uint64_t>(std::max(20, s.fanout_messages / 10)));  // warm-up
-  const auto t0 = Clock::now();
-  phase(static_cast<std::uint64_t>(s.fanout_messages));
-  const double secs = seconds_since(t0);
-  return static_cast<double>(s.fanout_messages) * static_cast<double>(subs) / secs;
+  return timed(broker, static_cast<double>(s.fanout_messages) * static_cast<double>(subs),
+               [&] { phase(static_cast<std::uint64_t>(s.fanout_messages)); });
 }
 
-double chat(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run) {
+Measure chat(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run) {
   const std::string tag = "-r" + std::to_string(run);
   Loop loop(broker.port());
   std::vector<Conn*> all;
@@ -178,12 +195,10 @@ double chat(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const S
   // What arrives is what the broker forwards: stamped by ours, untouched by the others.
   const bool stamped = svc.first_payload.find(R"("sender":"u)") != std::string::npos;
   if (stamped != (k == Kind::ours)) fail(broker, k, "unexpected chat payload: " + svc.first_payload);
-  const auto t0 = Clock::now();
-  phase(static_cast<std::uint64_t>(s.chat_messages));
-  return static_cast<double>(s.chat_messages) / seconds_since(t0);
+  return timed(broker, static_cast<double>(s.chat_messages), [&] { phase(static_cast<std::uint64_t>(s.chat_messages)); });
 }
 
-double connects(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run) {
+Measure connects(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run) {
   const int warmup = std::max(50, s.connects / 20);
   const int total = warmup + s.connects;
   // Signed before the clock starts: the broker's verify is measured, our signing is not.
@@ -219,9 +234,7 @@ double connects(const Fixture& fx, Kind k, const harness::Mosquitto& broker, con
       fail(broker, k, "connects timed out at " + std::to_string(completed) + " of " + std::to_string(limit));
   };
   phase(warmup);
-  const auto t0 = Clock::now();
-  phase(s.connects);
-  return static_cast<double>(s.connects) / seconds_since(t0);
+  return timed(broker, static_cast<double>(s.connects), [&] { phase(s.connects); });
 }
 
 Rss idle(const Fixture& fx, Kind k, const Sizes& s, int run) {

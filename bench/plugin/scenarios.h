@@ -17,14 +17,23 @@ struct Sizes {
   int idle_users = 10000;
 };
 
-// Deliveries per second at the subscribers: 1 service publisher → `fanout_subscribers`
-// users on amo/A1/broadcast/#, 256-byte notification envelopes.
-double fanout(const Fixture& fx, Kind k, const harness::Mosquitto& broker, int qos, const Sizes& s, int run);
-// Chat messages per second arriving at one service subscriber: `chat_users` users each
-// posting QoS 1 chat.message envelopes (~256 B) to their own thread's /chat.
-double chat(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run);
-// Completed connect (CONNACK) + DISCONNECT cycles per second; ours with a fresh token each.
-double connects(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run);
+// One timed phase: units per second (wall clock) and the broker's own CPU time per unit
+// (from /proc/<pid>/schedstat; Mosquitto is single-threaded). The CPU figure does not
+// depend on how the load generator and other processes share the two cores, so it is the
+// steadier measure of what a plugin costs.
+struct Measure {
+  double per_second = 0;
+  double broker_cpu_us = 0;
+};
+
+// Deliveries at the subscribers: 1 service publisher → `fanout_subscribers` users on
+// amo/A1/broadcast/#, 256-byte notification envelopes.
+Measure fanout(const Fixture& fx, Kind k, const harness::Mosquitto& broker, int qos, const Sizes& s, int run);
+// Chat messages arriving at one service subscriber: `chat_users` users each posting QoS 1
+// chat.message envelopes (~256 B) to their own thread's /chat.
+Measure chat(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run);
+// Completed connect (CONNACK) + DISCONNECT cycles; ours with a fresh token each.
+Measure connects(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run);
 
 struct Rss {
   double start_mib = 0;  // fresh broker, no clients

@@ -9,7 +9,8 @@ namespace {
 int clients[16];
 Session make(int client, std::string cid, std::string amo, std::string sub, std::int64_t sess_exp = 0,
              amo::Role role = amo::Role::user) {
-  Session s{&clients[client], cid, amo + ":" + sub, "jti-" + cid, {}, 100, 200, sess_exp, RateLimit({20, 40}, 0), role};
+  Session s{&clients[client], cid, Session::identity(amo, sub, "jti-" + cid), {}, 100, 200, sess_exp, RateLimit({20, 40}, 0),
+            role};
   return s;
 }
 }  // namespace
@@ -61,6 +62,8 @@ TEST_CASE("expired() yields sessions due until they close, skipping replaced one
   CHECK(due[0]->cid == "c1");
   CHECK(due[0]->amo() == "A");
   CHECK(due[0]->sub() == "u");
+  CHECK(due[0]->user_key() == "A:u");
+  CHECK(due[0]->jti() == "jti-c1");
   due[0]->closing = true;  // what the plugin does before kicking
   CHECK(t.expired(160).empty());
   CHECK(t.expired(300).size() == 1);
