@@ -38,6 +38,13 @@ struct SchemaNode {
   std::vector<std::string> required;
   bool additional_allowed = true;  // additionalProperties: false clears it
   std::vector<std::int32_t> all_of;
+  // allOf members of the shape {"if":{"properties":{K:{"const":"<s>"}}},"then":T}, indexed at
+  // load time by <s> (all with the same K): for an object that has K, only the matching T can
+  // apply, so validation jumps to it instead of evaluating every `if`. Otherwise (no object,
+  // K absent: each `if` holds vacuously) they are evaluated as written, from dispatch_all.
+  std::string_view dispatch_key;
+  std::vector<std::pair<std::string_view, std::int32_t>> dispatch;  // const value → then node
+  std::vector<std::int32_t> dispatch_all;                           // the allOf members themselves
   std::int32_t if_ = -1;
   std::int32_t then_ = -1;
   std::int32_t else_ = -1;

@@ -122,6 +122,7 @@ class SchemaLoader {
   }
   bool resolve_refs();
   bool collect_kinds();
+  void index_dispatch();
   std::string location_key(std::size_t doc, std::string_view pointer) {
     return std::to_string(doc) + "#" + std::string(pointer);
   }
@@ -351,8 +352,62 @@ LoadResult SchemaLoader::run(std::span<const SchemaFile> files, std::string_view
     if (docs_[d].name == root_name) set_->root_ = idx;
   }
   if (!resolve_refs() || !collect_kinds()) return {nullptr, status_, error_};
+  index_dispatch();
   if (set_->root_ < 0) return {nullptr, Status::schema_missing_root, "no schema file named " + std::string(root_name)};
   return {std::move(set_), Status::ok, {}};
+}
+
+namespace {
+// The K and "<s>" of an `if` node that is exactly {"properties":{K:{"const":"<s>"}}}.
+bool const_test(const SchemaSet& set, std::int32_t i, std::string_view& key, std::string_view& value) {
+  const SchemaNode& n = set.node(i);
+  if (n.properties.size() != 1 || !n.required.empty() || !n.additional_allowed || n.types != 0 || n.has_const ||
+      !n.enum_values.empty() || !n.all_of.empty() || n.if_ >= 0 || n.ref >= 0 || n.always_false)
+    return false;
+  const SchemaNode& p = set.node(n.properties[0].second);
+  if (!p.has_const || p.types != 0 || !p.enum_values.empty() || p.pattern >= 0 || !p.properties.empty() ||
+      !p.all_of.empty() || p.if_ >= 0 || p.ref >= 0 || p.min_length >= 0 || p.max_length >= 0 || p.has_minimum ||
+      p.has_maximum || p.has_exclusive_minimum || p.has_exclusive_maximum || p.max_items >= 0 || p.items >= 0)
+    return false;
+  key = n.properties[0].first;
+  return p.const_value.get(value) == simdjson::SUCCESS;
+}
+
+// True if node i is exactly {"if": I, "then": T} (no else, nothing else).
+bool if_then_only(const SchemaNode& n) {
+  return n.if_ >= 0 && n.then_ >= 0 && n.else_ < 0 && n.types == 0 && !n.has_const && n.enum_values.empty() &&
+         n.properties.empty() && n.required.empty() && n.additional_allowed && n.all_of.empty() && n.ref < 0 &&
+         !n.always_false && n.pattern < 0 && n.min_length < 0 && n.max_length < 0 && !n.has_minimum &&
+         !n.has_maximum && !n.has_exclusive_minimum && !n.has_exclusive_maximum && n.max_items < 0 && n.items < 0;
+}
+}  // namespace
+
+void SchemaLoader::index_dispatch() {
+  for (std::size_t i = 0; i < set_->nodes_.size(); ++i) {
+    std::vector<std::int32_t> rest, members;
+    std::vector<std::pair<std::string_view, std::int32_t>> dispatch;
+    std::string_view dispatch_key;
+    for (std::int32_t sub : set_->nodes_[i].all_of) {
+      const SchemaNode& m = set_->node(sub);
+      std::string_view key, value;
+      const bool indexable = if_then_only(m) && const_test(*set_, m.if_, key, value) &&
+                             (dispatch_key.empty() || key == dispatch_key) &&
+                             std::none_of(dispatch.begin(), dispatch.end(), [&](const auto& d) { return d.first == value; });
+      if (!indexable) {
+        rest.push_back(sub);
+        continue;
+      }
+      dispatch_key = key;
+      dispatch.emplace_back(value, m.then_);
+      members.push_back(sub);
+    }
+    if (dispatch.size() < 2) continue;  // nothing to gain
+    SchemaNode& n = set_->nodes_[i];
+    n.all_of = std::move(rest);
+    n.dispatch_key = dispatch_key;
+    n.dispatch = std::move(dispatch);
+    n.dispatch_all = std::move(members);
+  }
 }
 
 LoadResult load_schemas(std::span<const SchemaFile> files, std::string_view root_name) {

@@ -174,6 +174,7 @@ Status Validator::check(std::int32_t index, simdjson::dom::element e) noexcept {
     result = check(sub, e);
     if (result != Status::ok) break;
   }
+  if (result == Status::ok && !n.dispatch.empty()) result = check_dispatch(n, e);
   if (result == Status::ok && n.if_ >= 0) {
     ++quiet_;
     Status cond = check(n.if_, e);
@@ -183,6 +184,22 @@ Status Validator::check(std::int32_t index, simdjson::dom::element e) noexcept {
   }
   --calls_;
   return result;
+}
+
+// See SchemaNode::dispatch: same answer as evaluating every indexed if/then, one branch taken.
+Status Validator::check_dispatch(const SchemaNode& n, simdjson::dom::element e) noexcept {
+  simdjson::dom::object obj;
+  simdjson::dom::element value;
+  if (e.get(obj) != simdjson::SUCCESS || obj.at_key(n.dispatch_key).get(value) != simdjson::SUCCESS) {
+    for (std::int32_t sub : n.dispatch_all)
+      if (Status s = check(sub, e); s != Status::ok) return s;
+    return Status::ok;
+  }
+  std::string_view s;
+  if (value.get(s) != simdjson::SUCCESS) return Status::ok;  // no string const matches
+  for (const auto& [match, then] : n.dispatch)
+    if (match == s) return check(then, e);
+  return Status::ok;
 }
 
 Verdict Validator::validate(std::string_view bytes) noexcept {

@@ -40,6 +40,7 @@ class Validator {
   };
   Status check(std::int32_t node, simdjson::dom::element e) noexcept;
   Status check_object(const SchemaNode& n, simdjson::dom::object obj) noexcept;
+  Status check_dispatch(const SchemaNode& n, simdjson::dom::element e) noexcept;
   Status fail(Status s) noexcept;
   // The failure is about member `key` of the current object ("" is a valid key: "/").
   Status fail_at_key(Status s, std::string_view key) noexcept;

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace amo::json {
 
@@ -13,13 +15,28 @@ constexpr auto kEscape = [] {
   t['"'] = t['\\'] = true;
   return t;
 }();
+
+// True if any of the 8 bytes in w may need escaping (SWAR: a byte < 0x20, '"' or '\\'); a
+// word it flags is then scanned byte by byte with kEscape, which decides.
+constexpr bool any_escape(std::uint64_t w) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  auto zero_byte = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
+  const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+  return (below_space | zero_byte(w ^ (ones * '"')) | zero_byte(w ^ (ones * '\\'))) != 0;
+}
 }  // namespace
 
 void append_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out.push_back('"');
   std::size_t run = 0;  // start of the pending run of bytes that need no escape
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  std::size_t i = 0;
+  // Most strings need no escape at all: skip clean 8-byte words, then look byte by byte.
+  for (std::uint64_t w; i + 8 <= s.size(); i += 8) {
+    std::memcpy(&w, s.data() + i, 8);
+    if (any_escape(w)) break;
+  }
+  for (; i < s.size(); ++i) {
     const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
     if (!kEscape[u]) continue;

@@ -82,3 +82,18 @@ TEST_CASE("append_element writes compact JSON that parses back to the same docum
   REQUIRE(q.parse(out, back) == Status::ok);
   CHECK(simdjson::minify(back) == simdjson::minify(e));
 }
+
+TEST_CASE("append_string escapes at every offset of the 8-byte fast path") {
+  for (std::size_t len = 0; len <= 24; ++len) {
+    for (std::size_t at = 0; at < len; ++at) {
+      for (char special : {'"', '\\', '\n', '\x1f', '\x7f', '\xc3'}) {
+        std::string in(len, 'a');
+        in[at] = special;
+        std::string out;
+        amo::json::append_string(out, in);
+        const bool escaped = special == '"' || special == '\\' || static_cast<unsigned char>(special) < 0x20;
+        CHECK(out.size() == in.size() + 2 + (escaped ? (special == '\x1f' ? 5 : 1) : 0));
+      }
+    }
+  }
+}
