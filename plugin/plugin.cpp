@@ -10,7 +10,7 @@
 #include <string>
 
 #include "plugin/auth_plugin.h"
-#include "plugin/files.h"
+#include "io/files.h"
 
 namespace {
 
@@ -26,7 +26,7 @@ struct Glue {
   mosquitto_plugin_id_t* id = nullptr;
   std::unique_ptr<AuthPlugin> plugin;
   std::string jwks_path;
-  amo::plugin::FileStamp jwks_stamp;
+  amo::io::FileStamp jwks_stamp;
   std::int64_t next_file_check_ns = 0;
 };
 
@@ -43,8 +43,8 @@ void log_line(LogLevel level, const std::string& line) {
 
 void reload_jwks(Glue& g) {
   try {
-    g.jwks_stamp = amo::plugin::stamp_of(g.jwks_path);
-    g.plugin->reload_keys(amo::plugin::read_file(g.jwks_path));
+    g.jwks_stamp = amo::io::stamp_of(g.jwks_path);
+    g.plugin->reload_keys(amo::io::read_file(g.jwks_path));
   } catch (const std::exception& e) {
     log_line(LogLevel::error, std::string("amo-realtime: JWKS reload failed, keeping the previous keys: ") + e.what());
   }
@@ -101,7 +101,7 @@ int on_tick(int, void*, void* userdata) {
   for (const auto& kick : g.plugin->on_tick(now)) mosquitto_kick_client_by_clientid(kick.cid.c_str(), false);
   if (now.mono_ns >= g.next_file_check_ns) {
     g.next_file_check_ns = now.mono_ns + kFileCheckNs;
-    if (amo::plugin::stamp_of(g.jwks_path) != g.jwks_stamp) reload_jwks(g);
+    if (amo::io::stamp_of(g.jwks_path) != g.jwks_stamp) reload_jwks(g);
   }
   if (g.plugin->stats_due(now)) {
     const std::string doc = g.plugin->stats_json();
@@ -174,9 +174,9 @@ AMO_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** u
   g->id = identifier;
   g->jwks_path = parsed.options.jwks_file;
   try {
-    g->jwks_stamp = amo::plugin::stamp_of(g->jwks_path);
-    std::string jwks = amo::plugin::read_file(g->jwks_path);
-    auto schemas = amo::plugin::read_schema_dir(parsed.options.schema_dir);
+    g->jwks_stamp = amo::io::stamp_of(g->jwks_path);
+    std::string jwks = amo::io::read_file(g->jwks_path);
+    auto schemas = amo::io::read_schema_dir(parsed.options.schema_dir);
     g->plugin = std::make_unique<AuthPlugin>(std::move(parsed.options), std::move(jwks), std::move(schemas),
                                              log_line, Clock::read().mono_ns);
   } catch (const std::exception& e) {

@@ -9,7 +9,7 @@
 #include "core/token/jwks.h"
 #include "core/token/sign.h"
 #include "plugin/auth_plugin.h"
-#include "plugin/files.h"
+#include "io/files.h"
 
 namespace {
 
@@ -30,7 +30,7 @@ struct Fixture {
     o.max_conn_per_tenant = 1'000'000'000;
     const token::Key* keys[] = {&key};
     plugin = std::make_unique<plugin::AuthPlugin>(o, token::to_jwks(keys, false),
-                                                  plugin::read_schema_dir(AMO_SOURCE_DIR "/schemas"),
+                                                  io::read_schema_dir(AMO_SOURCE_DIR "/schemas"),
                                                   [](plugin::LogLevel, const std::string&) {}, now().mono_ns);
     plugin->on_tick(now());
     if (!plugin->on_basic_auth(&clients[0], "web-u1", mint("u1", "web-u1"), now()).ok) std::abort();

@@ -13,6 +13,7 @@
 #include "core/envelope/schema_set.h"
 #include "core/envelope/stamp.h"
 #include "core/envelope/validate.h"
+#include "io/files.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using namespace amo::envelope;
@@ -22,19 +23,6 @@ namespace {
 std::unique_ptr<SchemaSet> schemas;
 Validator* validator = nullptr;
 Validator* recheck = nullptr;
-
-std::vector<SchemaFile> read_schema_dir(const std::filesystem::path& dir) {
-  std::vector<SchemaFile> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() != ".json") continue;
-    std::ifstream in(e.path(), std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    files.push_back({e.path().filename().string(), s.str()});
-  }
-  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  return files;
-}
 
 bool parse_level(Status s) {
   switch (s) {
@@ -102,7 +90,7 @@ void check_stamp(std::string_view input, const Verdict& v) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  LoadResult r = load_schemas(read_schema_dir(AMO_SOURCE_DIR "/schemas"));
+  LoadResult r = load_schemas(amo::io::read_schema_dir(AMO_SOURCE_DIR "/schemas"));
   if (r.status != Status::ok) {
     std::fprintf(stderr, "schemas/ did not load: %s\n", r.error.c_str());
     std::abort();

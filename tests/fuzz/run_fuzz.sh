@@ -44,8 +44,8 @@ link_target() {  # <target>
 build() {
   local stamp="$FUZZ_OUT/built.stamp"
   mkdir -p "$FUZZ_OUT/obj" "$FUZZ_OUT/bin"
-  # Conservative: any newer core or fuzz file rebuilds everything (ccache makes that cheap).
-  if [[ -f "$stamp" ]] && [[ -z "$(find "$AMO_SOURCE_DIR/core" "$here" "$FUZZ_OUT/core_sources.txt" \
+  # Conservative: any newer core, io or fuzz file rebuilds everything (ccache makes that cheap).
+  if [[ -f "$stamp" ]] && [[ -z "$(find "$AMO_SOURCE_DIR/core" "$AMO_SOURCE_DIR/io" "$here" "$FUZZ_OUT/core_sources.txt" \
         -newer "$stamp" \( -name '*.h' -o -name '*.cpp' -o -name '*.sh' -o -name '*.txt' \) -print -quit)" ]]; then
     local missing=0
     for t in "$@"; do [[ -x "$FUZZ_OUT/bin/fuzz_$t" ]] || missing=1; done
@@ -60,7 +60,7 @@ build() {
     jobs+=("$src" "$FUZZ_OUT/obj/${rel//\//_}.o")
   done < "$FUZZ_OUT/core_sources.txt"
   printf '%s\0' "${jobs[@]}" | xargs -0 -n2 -P2 "$0" _compile
-  ar rcs "$FUZZ_OUT/libamo_core_fuzz.a" "$FUZZ_OUT"/obj/core_*.o
+  ar rcs "$FUZZ_OUT/libamo_core_fuzz.a" "$FUZZ_OUT"/obj/core_*.o "$FUZZ_OUT"/obj/io_*.o
   printf '%s\0' "$@" | xargs -0 -n1 -P2 "$0" _link
   mv "$stamp.new" "$stamp"
   echo "built: $*"

@@ -10,18 +10,6 @@ using namespace amo::live;
 
 namespace {
 
-KeyFile& keys() {
-  static KeyFile k;
-  return k;
-}
-
-Mosquitto& broker() {
-  static Mosquitto b(broker_options(keys()));
-  return b;
-}
-
-const token::Key& key() { return keys().key(0); }
-
 std::vector<std::string> sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   return v;

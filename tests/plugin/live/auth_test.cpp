@@ -7,18 +7,6 @@ using namespace amo::live;
 
 namespace {
 
-KeyFile& keys() {
-  static KeyFile k;
-  return k;
-}
-
-Mosquitto& broker() {
-  static Mosquitto b(broker_options(keys()));
-  return b;
-}
-
-const token::Key& key() { return keys().key(0); }
-
 std::string header(const std::string& alg = "EdDSA", const std::string& typ = "amo-connect+jwt",
                    const std::string& kid = "k1", const std::string& extra = {}) {
   return R"({"alg":")" + alg + R"(","typ":")" + typ + R"(","kid":")" + kid + "\"" + extra + "}";

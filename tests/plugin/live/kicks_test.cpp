@@ -7,18 +7,6 @@ using namespace amo::live;
 
 namespace {
 
-KeyFile& keys() {
-  static KeyFile k;
-  return k;
-}
-
-Mosquitto& broker() {
-  static Mosquitto b(broker_options(keys()));
-  return b;
-}
-
-const token::Key& key() { return keys().key(0); }
-
 // Seconds (wall clock, fractional) until the client is seen disconnected; -1 if not within `limit`.
 double disconnected_within(TestClient& c, std::chrono::milliseconds limit) {
   const double start = now_f();

@@ -8,12 +8,7 @@ using namespace amo::live;
 
 namespace {
 
-KeyFile& keys() {
-  static KeyFile k;
-  return k;
-}
-
-Mosquitto& broker() {
+Mosquitto& limits_broker() {
   static Mosquitto b(broker_options(keys(), {{"max_conn_per_user", "2"},
                                              {"max_conn_per_tenant", "3"},
                                              {"publish_rate", "2"},
@@ -21,17 +16,15 @@ Mosquitto& broker() {
   return b;
 }
 
-const token::Key& key() { return keys().key(0); }
-
 std::unique_ptr<TestClient> user(const std::string& sub, const std::string& amo, const std::string& cid,
                                  int version = 5) {
-  return make_client(broker().port(), cid, mint(user_claims(sub, amo, cid, {"T1"}), key()), version);
+  return make_client(limits_broker().port(), cid, mint(user_claims(sub, amo, cid, {"T1"}), key()), version);
 }
 
 }  // namespace
 
 TEST_CASE("the per-user cap holds; refused connects and same-client-id reconnects do not skew the count") {
-  auto stats = connect_service(broker().port(), key(), "stats");
+  auto stats = connect_service(limits_broker().port(), key(), "stats");
   REQUIRE(stats->subscribe({kStatsTopic}, 0) == std::vector<int>{0});
   auto h1 = user("hank", "ua", "hank-1");
   auto h2 = user("hank", "ua", "hank-2", 4);
@@ -66,7 +59,7 @@ TEST_CASE("the per-user cap holds; refused connects and same-client-id reconnect
 }
 
 TEST_CASE("the per-tenant cap holds, is per tenant, and a same-client-id reconnect is not counted twice") {
-  auto stats = connect_service(broker().port(), key(), "stats");
+  auto stats = connect_service(limits_broker().port(), key(), "stats");
   REQUIRE(stats->subscribe({kStatsTopic}, 0) == std::vector<int>{0});
   auto a = user("u1", "tb", "tb-u1");
   auto b = user("u2", "tb", "tb-u2", 4);
@@ -81,7 +74,7 @@ TEST_CASE("the per-tenant cap holds, is per tenant, and a same-client-id reconne
   // Another tenant is not affected, nor are services.
   auto other = user("u4", "tc", "tc-u4");
   CHECK(other->connect() == 0);
-  auto svc = connect_service(broker().port(), key(), "relay");
+  auto svc = connect_service(limits_broker().port(), key(), "relay");
   CHECK(svc->connected());
   // At the cap, u1 reconnecting with its own client id is a replacement.
   auto a2 = user("u1", "tb", "tb-u1");
@@ -98,9 +91,9 @@ TEST_CASE("the per-tenant cap holds, is per tenant, and a same-client-id reconne
 }
 
 TEST_CASE("the publish rate limit drops the excess and sustained abuse gets the client kicked") {
-  auto ingest = connect_service(broker().port(), key(), "ingest");
+  auto ingest = connect_service(limits_broker().port(), key(), "ingest");
   REQUIRE(ingest->subscribe({"amo/+/thread/+/typing"}, 1) == std::vector<int>{1});
-  auto stats = connect_service(broker().port(), key(), "stats");
+  auto stats = connect_service(limits_broker().port(), key(), "stats");
   REQUIRE(stats->subscribe({kStatsTopic}, 0) == std::vector<int>{0});
   auto rita = user("rita", "rd", "rita-1");
   REQUIRE(rita->connect() == 0);
@@ -130,7 +123,7 @@ TEST_CASE("the publish rate limit drops the excess and sustained abuse gets the 
 }
 
 TEST_CASE("a publisher within the rate is never dropped; services are not rate limited") {
-  auto ingest = connect_service(broker().port(), key(), "ingest");
+  auto ingest = connect_service(limits_broker().port(), key(), "ingest");
   REQUIRE(ingest->subscribe({"amo/+/thread/+/typing"}, 1) == std::vector<int>{1});
   auto sam = user("sam", "re", "sam-1");
   REQUIRE(sam->connect() == 0);
@@ -138,7 +131,7 @@ TEST_CASE("a publisher within the rate is never dropped; services are not rate l
     CHECK(accepted(sam->publish("amo/re/thread/T1/typing", typing(), 1)));
     std::this_thread::sleep_for(600ms);  // 2/s allowed
   }
-  auto svc = connect_service(broker().port(), key(), "relay");
+  auto svc = connect_service(limits_broker().port(), key(), "relay");
   for (int i = 0; i < 30; ++i) CHECK(accepted(svc->publish("amo/re/thread/T1/typing", typing(), 1)));
   const auto got = ingest->wait_messages(34, 3000ms);
   CHECK(got.size() == 34);
@@ -147,6 +140,6 @@ TEST_CASE("a publisher within the rate is never dropped; services are not rate l
 }
 
 TEST_CASE("the broker log never contains a token") {
-  CHECK(broker().running());
-  check_log_has_no_token(broker());
+  CHECK(limits_broker().running());
+  check_log_has_no_token(limits_broker());
 }

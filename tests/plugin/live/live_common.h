@@ -232,4 +232,16 @@ inline std::vector<std::string> topics_of(const std::vector<TestClient::Received
   return t;
 }
 
+// One key file and one broker with default options per test executable, started on first
+// use and shared by its test cases (option-specific cases start their own).
+inline KeyFile& keys() {
+  static KeyFile k;
+  return k;
+}
+inline Mosquitto& broker() {
+  static Mosquitto b(broker_options(keys()));
+  return b;
+}
+inline const token::Key& key() { return keys().key(0); }
+
 }  // namespace amo::live

@@ -10,18 +10,6 @@ using namespace amo::live;
 
 namespace {
 
-KeyFile& keys() {
-  static KeyFile k;
-  return k;
-}
-
-Mosquitto& broker() {
-  static Mosquitto b(broker_options(keys()));
-  return b;
-}
-
-const token::Key& key() { return keys().key(0); }
-
 // The ingest as DESIGN §7 subscribes, plus the other inbound topics, on a fresh service session.
 std::unique_ptr<TestClient> ingest() {
   auto svc = connect_service(broker().port(), key(), "ingest");

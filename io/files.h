@@ -1,12 +1,14 @@
 #pragma once
-// The plugin's only file reading: the JWKS file and the schema files (core/ parses text only).
+// Reading the files core/ parses (core itself does no I/O): the JWKS file, the schema
+// directory; and noticing that a file changed. Shared by the plugin, the daemons, tests and
+// benchmarks.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "core/envelope/schema_set.h"
 
-namespace amo::plugin {
+namespace amo::io {
 
 // Throws std::runtime_error naming the path (never the content) on a missing, unreadable or
 // empty file.
@@ -22,4 +24,4 @@ struct FileStamp {
 };
 FileStamp stamp_of(const std::string& path) noexcept;
 
-}  // namespace amo::plugin
+}  // namespace amo::io

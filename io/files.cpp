@@ -1,4 +1,4 @@
-#include "plugin/files.h"
+#include "io/files.h"
 
 #include <sys/stat.h>
 
@@ -8,7 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace amo::plugin {
+namespace amo::io {
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -40,4 +40,4 @@ FileStamp stamp_of(const std::string& path) noexcept {
                    static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
-}  // namespace amo::plugin
+}  // namespace amo::io
