@@ -12,11 +12,7 @@
 using namespace amo::envelope;
 
 namespace {
-const SchemaSet& schemas() {
-  static LoadResult r = load_schemas(test::read_schema_dir());
-  REQUIRE_MESSAGE(r.status == Status::ok, r.error);
-  return *r.set;
-}
+using test::schemas;
 }  // namespace
 
 TEST_CASE("uuid v5 matches Python's uuid.uuid5(NAMESPACE_URL, ...)") {

@@ -10,11 +10,7 @@ using namespace amo::envelope;
 
 namespace {
 
-const SchemaSet& schemas() {
-  static LoadResult r = load_schemas(test::read_schema_dir());
-  REQUIRE_MESSAGE(r.status == Status::ok, r.error);
-  return *r.set;
-}
+using test::schemas;
 
 struct Case {
   Status status;
