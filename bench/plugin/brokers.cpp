@@ -162,20 +162,7 @@ Creds Fixture::user(Kind k, int user, const std::string& client_id) const {
     case Kind::bare:
     case Kind::ours: break;
   }
-  token::Claims c;
-  c.iss = kIssuer;
-  c.aud = {"amo-realtime"};
-  c.sub = user_name(user);
-  c.amo = std::string(kAmo);
-  c.cid = client_id;
-  c.threads = {thread_of(user)};
-  c.role = Role::user;
-  c.iat = now_s();
-  c.exp = c.iat + 300;
-  c.jti = token::new_jti();
-  std::string t = token::sign(c, key_);
-  if (t.empty()) throw std::runtime_error("token signing failed");
-  return {client_id, "u", std::move(t)};
+  return with_token(client_id, "u", user_name(user), std::string(kAmo), {thread_of(user)}, Role::user, 300);
 }
 
 Creds Fixture::service(Kind k, const std::string& client_id) const {
@@ -184,19 +171,25 @@ Creds Fixture::service(Kind k, const std::string& client_id) const {
     case Kind::bare:  // the same CONNECT bytes as ours, see user()
     case Kind::ours: break;
   }
+  return with_token(client_id, "svc", "bench-svc", std::string(token::kSystemAmo), {}, Role::service, 3600);
+}
+
+Creds Fixture::with_token(const std::string& client_id, const std::string& username, std::string sub, std::string amo,
+                          std::vector<std::string> threads, Role role, std::int64_t ttl) const {
   token::Claims c;
   c.iss = kIssuer;
   c.aud = {"amo-realtime"};
-  c.sub = "bench-svc";
-  c.amo = std::string(token::kSystemAmo);
+  c.sub = std::move(sub);
+  c.amo = std::move(amo);
   c.cid = client_id;
-  c.role = Role::service;
+  c.threads = std::move(threads);
+  c.role = role;
   c.iat = now_s();
-  c.exp = c.iat + 3600;
+  c.exp = c.iat + ttl;
   c.jti = token::new_jti();
   std::string t = token::sign(c, key_);
   if (t.empty()) throw std::runtime_error("token signing failed");
-  return {client_id, "svc", std::move(t)};
+  return {client_id, username, std::move(t)};
 }
 
 }  // namespace amo::bench

@@ -2,10 +2,13 @@
 // The three brokers under comparison, their configs and each one's way to log a user in:
 // bare Mosquitto (anonymous, no ACL), Mosquitto with its dynamic-security plugin and an ACL
 // equivalent to DESIGN §3 for the topics the scenarios use, and Mosquitto with ours.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "core/identity.h"
 #include "core/token/jwks.h"
 #include "tests/harness/mosquitto.h"
 #include "tests/harness/temp_dir.h"
@@ -39,6 +42,9 @@ class Fixture {
   static std::string notes();
 
  private:
+  // A connect token for `client_id` with the given identity, signed with key_.
+  Creds with_token(const std::string& client_id, const std::string& username, std::string sub, std::string amo,
+               std::vector<std::string> threads, amo::Role role, std::int64_t ttl) const;
   harness::TempDir dir_{"amo-bench"};
   token::Key key_;
   std::string jwks_path_, dynsec_path_;

@@ -52,12 +52,8 @@ Status stamp(const Verdict& valid, const StampInput& in, std::string& out) {
   out += ",\"payload\":";
   json::append_element(out, payload);
   if (replay) {
-    out += ",\"threads\":[";
-    for (std::size_t i = 0; i < in.threads.size(); ++i) {
-      if (i) out.push_back(',');
-      json::append_string(out, in.threads[i]);
-    }
-    out.push_back(']');
+    out += ",\"threads\":";
+    json::append_string_array(out, in.threads);
   }
   out.push_back('}');
   return Status::ok;

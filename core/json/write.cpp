@@ -60,6 +60,15 @@ void append_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+void append_string_array(std::string& out, std::span<const std::string> items) {
+  out.push_back('[');
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(',');
+    append_string(out, items[i]);
+  }
+  out.push_back(']');
+}
+
 namespace {
 template <typename Int>
 void append_int(std::string& out, Int v) {

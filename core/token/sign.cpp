@@ -95,16 +95,10 @@ std::string sign(const Claims& c, const Key& private_key) {
   member(p, "sub");
   json::append_string(p, c.sub);
   member(p, "aud");
-  if (c.aud.size() == 1) {
+  if (c.aud.size() == 1)
     json::append_string(p, c.aud[0]);
-  } else {
-    p += '[';
-    for (std::size_t i = 0; i < c.aud.size(); ++i) {
-      if (i) p += ',';
-      json::append_string(p, c.aud[i]);
-    }
-    p += ']';
-  }
+  else
+    json::append_string_array(p, c.aud);
   member(p, "amo");
   json::append_string(p, c.amo);
   member(p, "iat");
@@ -121,12 +115,7 @@ std::string sign(const Claims& c, const Key& private_key) {
   json::append_string(p, c.cid);
   if (!c.threads.empty()) {
     member(p, "threads");
-    p += '[';
-    for (std::size_t i = 0; i < c.threads.size(); ++i) {
-      if (i) p += ',';
-      json::append_string(p, c.threads[i]);
-    }
-    p += ']';
+    json::append_string_array(p, c.threads);
   }
   member(p, "role");
   p += c.role == amo::Role::service ? "\"service\"" : "\"user\"";
