@@ -2,6 +2,7 @@
 // machine, same load generator, same message mix. Peers run interleaved (the order rotates
 // each round) so machine load hits all three alike; the table shows medians over rounds.
 // A benchmark program, not a test: it asserts delivery, never timing.
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -15,6 +16,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <tuple>
 #include <vector>
 
 #include "bench/plugin/brokers.h"
@@ -53,11 +56,26 @@ std::string loadavg() {
   return s;
 }
 
+// With two or more CPUs the generator runs on CPU 0 and the brokers on CPU 1, so the two
+// never compete for one core or migrate between them; unpinned, the scheduler's choices
+// moved the broker's CPU per message by ±15 % between rounds of the same broker.
+bool pin(pid_t pid, int cpu) {
+  if (std::thread::hardware_concurrency() < 2) return false;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(pid, sizeof set, &set) == 0;
+}
+
 void raise_nofile() {
   rlimit r{};
   if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
   r.rlim_cur = r.rlim_max;  // the brokers we start inherit it
   setrlimit(RLIMIT_NOFILE, &r);
+}
+
+bool selected(const std::string& only, const std::string& key) {
+  return only.empty() || ("," + only + ",").find("," + key + ",") != std::string::npos;
 }
 
 // Kinds in the order of round `r`: A B C, B C A, C A B, ...
@@ -71,6 +89,7 @@ void print_table(const std::vector<Row>& rows) {
   std::cout << "| scenario | unit | bare | dynsec | ours | ours/bare | ours/dynsec | goal | met |\n"
             << "|---|---|---:|---:|---:|---:|---:|---|---|\n";
   for (const auto& row : rows) {
+    if (row.values.at(Kind::bare).empty()) continue;  // not measured (--only)
     const double b = median(row.values.at(Kind::bare));
     const double d = median(row.values.at(Kind::dynsec));
     const double o = median(row.values.at(Kind::ours));
@@ -91,6 +110,7 @@ void print_table(const std::vector<Row>& rows) {
 void print_rounds(const std::vector<Row>& rows) {
   std::cout << "\nPer round (in run order within a round, rotated each round):\n\n";
   for (const auto& row : rows) {
+    if (row.values.at(Kind::bare).empty()) continue;
     std::cout << "- " << row.scenario << ":";
     for (Kind k : kKinds) {
       std::cout << " " << amo::bench::name(k) << " [";
@@ -108,6 +128,7 @@ void print_rounds(const std::vector<Row>& rows) {
 int main(int argc, char** argv) {
   bool quick = false;
   int rounds = 0;
+  std::string only;  // comma-separated scenarios: fanout0, fanout1, chat, connects, idle
   std::string cmdline;
   for (int i = 0; i < argc; ++i) cmdline += (i ? " " : "") + std::string(argv[i]);
   for (int i = 1; i < argc; ++i) {
@@ -115,8 +136,10 @@ int main(int argc, char** argv) {
       quick = true;
     } else if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) {
       rounds = std::atoi(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) {
+      only = argv[++i];
     } else {
-      std::cerr << "usage: " << argv[0] << " [--quick] [--rounds N]\n";
+      std::cerr << "usage: " << argv[0] << " [--quick] [--rounds N] [--only fanout0,fanout1,chat,connects,idle]\n";
       return 2;
     }
   }
@@ -162,19 +185,26 @@ int main(int argc, char** argv) {
     const int population = std::max({sizes.idle_users, sizes.fanout_subscribers, sizes.chat_users});
     amo::bench::Fixture fx(population);
     {
-      std::map<Kind, std::unique_ptr<amo::harness::Mosquitto>> brokers;
-      for (Kind k : kKinds) brokers[k] = fx.start(k);
+      const bool pinned = pin(0, 0);
+      std::cout << (pinned ? "Generator pinned to CPU 0, brokers to CPU 1.\n\n" : "Not pinned (one CPU).\n\n")
+                << std::flush;
       using Measure = std::function<amo::bench::Measure(Kind, const amo::harness::Mosquitto&, int)>;
-      const std::vector<std::pair<std::size_t, Measure>> measures = {
-          {0, [&](Kind k, const auto& b, int r) { return amo::bench::fanout(fx, k, b, 0, sizes, r); }},
-          {1, [&](Kind k, const auto& b, int r) { return amo::bench::fanout(fx, k, b, 1, sizes, r); }},
-          {2, [&](Kind k, const auto& b, int r) { return amo::bench::chat(fx, k, b, sizes, r); }},
-          {3, [&](Kind k, const auto& b, int r) { return amo::bench::connects(fx, k, b, sizes, r); }},
+      const std::vector<std::tuple<std::size_t, std::string, Measure>> measures = {
+          {0, "fanout0", [&](Kind k, const auto& b, int r) { return amo::bench::fanout(fx, k, b, 0, sizes, r); }},
+          {1, "fanout1", [&](Kind k, const auto& b, int r) { return amo::bench::fanout(fx, k, b, 1, sizes, r); }},
+          {2, "chat", [&](Kind k, const auto& b, int r) { return amo::bench::chat(fx, k, b, sizes, r); }},
+          {3, "connects", [&](Kind k, const auto& b, int r) { return amo::bench::connects(fx, k, b, sizes, r); }},
       };
-      for (const auto& [row, measure] : measures) {
+      for (const auto& [row, key, measure] : measures) {
+        if (!selected(only, key)) continue;
         for (int r = 0; r < rounds; ++r) {
           for (Kind k : order(r)) {
-            const auto m = measure(k, *brokers[k], r);
+            // A fresh broker for every measurement: one broker process kept for a whole run
+            // carried its own bias (its CPU per message stayed 10-30 % off from one run to
+            // the next), which only averages out over processes.
+            const auto broker = fx.start(k);
+            if (pinned) pin(broker->pid(), 1);
+            const auto m = measure(k, *broker, r);
             rows[row].values[k].push_back(m.per_second);
             rows[row + 6].values[k].push_back(m.broker_cpu_us);
           }
@@ -182,7 +212,7 @@ int main(int argc, char** argv) {
         std::cerr << "done: " << rows[row].scenario << "\n";
       }
     }
-    for (int r = 0; r < idle_rounds; ++r) {
+    for (int r = 0; r < idle_rounds && selected(only, "idle"); ++r) {
       for (Kind k : order(r)) {
         const auto rss = amo::bench::idle(fx, k, sizes, r);
         rows[4].values[k].push_back(rss.idle_mib);

@@ -36,17 +36,27 @@ const EVP_MD* sha1() noexcept {
   return md;
 }
 
+// One digest context per thread, reused: a new one costs two allocations per id (measured
+// with a malloc counter around the plugin's inbound path).
+EVP_MD_CTX* sha1_context() noexcept {
+  struct Owned {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Owned() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Owned owned;
+  return owned.ctx;
+}
+
 }  // namespace
 
 bool append_uuid_v5_url(std::string& out, std::span<const std::string_view> name_parts) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_MD_CTX* ctx = sha1_context();
   bool ok = ctx != nullptr && sha1() != nullptr && EVP_DigestInit_ex(ctx, sha1(), nullptr) == 1 &&
             EVP_DigestUpdate(ctx, kUrlNamespace.data(), kUrlNamespace.size()) == 1;
   for (std::string_view part : name_parts) ok = ok && EVP_DigestUpdate(ctx, part.data(), part.size()) == 1;
   ok = ok && EVP_DigestFinal_ex(ctx, digest, &len) == 1 && len >= 16;
-  EVP_MD_CTX_free(ctx);
   if (ok) append_formatted(out, digest, 5);
   return ok;
 }
