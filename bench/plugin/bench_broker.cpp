@@ -1,6 +1,7 @@
 // bench_broker: bare Mosquitto vs Mosquitto + dynamic-security vs Mosquitto + ours, same
 // machine, same load generator, same message mix. Peers run interleaved (the order rotates
-// each round) so machine load hits all three alike; the table shows medians over rounds.
+// each round, every measurement on a fresh broker) so machine load hits all three alike; the
+// table shows medians over rounds and, as ratios, medians of the per-round ratios.
 // A benchmark program, not a test: it asserts delivery, never timing.
 #include <sys/resource.h>
 
