@@ -1,6 +1,7 @@
 #pragma once
-// One way to declare a status enum from an X-macro list (STYLE.md: every reason is one value
-// of one enum, named the same in the log, the metric label and the test):
+// One way to declare an enum whose names are its members' spellings, from an X-macro list:
+// every status (STYLE.md: every reason is one value of one enum, named the same in the log,
+// the metric label and the test), the JWS algorithms and the ACL access kinds:
 //   #define AMO_FOO_STATUS(X) X(ok) X(bad_thing)
 //   AMO_ENUM(Status, AMO_FOO_STATUS)        // in the header: enum, count, name() declaration
 //   AMO_ENUM_NAME(Status, AMO_FOO_STATUS)   // in one .cpp: name() definition

@@ -9,7 +9,8 @@ bool AuthPlugin::on_acl(const void* client, acl::Access access, std::string_view
     stats_.denied(acl::Status::not_allowed);
     return false;
   }
-  const acl::Subject subject{s->amo(), s->sub(), s->threads, s->role};
+  const auto [amo_id, sub] = s->amo_sub();
+  const acl::Subject subject{amo_id, sub, s->threads, s->role};
   const acl::Status st = acl::check(subject, access, topic, qos, retain);
   if (st == acl::Status::ok) return true;
   stats_.denied(st);

@@ -35,7 +35,8 @@ MessageResult AuthPlugin::on_message(const void* client, std::string_view topic,
   const envelope::Verdict v = validator_.validate(payload, ref.rest);
   envelope::Status st = v.status;
   if (st == envelope::Status::ok) {
-    const envelope::StampInput in{s->amo(), s->sub(), ref.ns == acl::TopicRef::Ns::thread ? ref.owner : std::string_view{},
+    const auto [amo_id, sub] = s->amo_sub();
+    const envelope::StampInput in{amo_id, sub, ref.ns == acl::TopicRef::Ns::thread ? ref.owner : std::string_view{},
                                   s->threads, now.now_ms};
     st = envelope::stamp(v, in, stamped_);
   }

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/identity.h"
@@ -38,7 +39,13 @@ struct Session {
   std::string_view user_key() const noexcept { return std::string_view(ident).substr(0, ident.find(' ')); }
   std::string_view jti() const noexcept { return std::string_view(ident).substr(ident.find(' ') + 1); }
   std::string_view amo() const noexcept { return std::string_view(ident).substr(0, ident.find(':')); }
-  std::string_view sub() const noexcept { return user_key().substr(ident.find(':') + 1); }
+  std::string_view sub() const noexcept { return amo_sub().second; }
+  // Both in one pass over ident: the READ check needs them on every delivery.
+  std::pair<std::string_view, std::string_view> amo_sub() const noexcept {
+    const std::string_view id(ident);
+    const std::size_t colon = id.find(':'), space = id.find(' ', colon + 1);
+    return {id.substr(0, colon), id.substr(colon + 1, space - colon - 1)};
+  }
   // When the plugin must end it: sess_exp for users, the token's exp for an offline service.
   std::int64_t due() const noexcept { return sess_exp > 0 ? sess_exp : (online ? 0 : exp); }
 };

@@ -90,14 +90,7 @@ Status user_topic(const Subject& s, Access access, std::string_view topic, int q
 
 }  // namespace
 
-std::string_view name(Access a) noexcept {
-  switch (a) {
-    case Access::subscribe: return "subscribe";
-    case Access::read: return "read";
-    case Access::write: return "write";
-  }
-  return "unknown";
-}
+AMO_ENUM_NAME(Access, AMO_ACL_ACCESS)
 
 Status check(const Subject& subject, Access access, std::string_view topic, int qos,
              bool retain) noexcept {

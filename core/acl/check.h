@@ -6,13 +6,17 @@
 #include <string_view>
 
 #include "core/acl/status.h"
+#include "core/enum_list.h"
 #include "core/identity.h"
 
 namespace amo::acl {
 
-enum class Access : unsigned char { subscribe, read, write };
+#define AMO_ACL_ACCESS(X) \
+  X(subscribe)            \
+  X(read)                 \
+  X(write)
 
-std::string_view name(Access a) noexcept;
+AMO_ENUM(Access, AMO_ACL_ACCESS)
 
 // From a verified token. Ids are compared as exact level strings, never pattern-matched.
 struct Subject {

@@ -17,19 +17,11 @@
 
 namespace amo::token {
 
-std::string_view name(Alg a) noexcept {
-  switch (a) {
-    case Alg::EdDSA: return "EdDSA";
-    case Alg::ES256: return "ES256";
-    case Alg::HS256: return "HS256";
-  }
-  return "unknown";
-}
+AMO_ENUM_NAME(Alg, AMO_TOKEN_ALG)
 
 std::optional<Alg> alg_from_name(std::string_view s) noexcept {
-  if (s == "EdDSA") return Alg::EdDSA;
-  if (s == "ES256") return Alg::ES256;
-  if (s == "HS256") return Alg::HS256;
+  for (std::size_t i = 0; i < count(Alg{}); ++i)
+    if (name(static_cast<Alg>(i)) == s) return static_cast<Alg>(i);
   return std::nullopt;
 }
 

@@ -14,10 +14,13 @@
 
 namespace amo::token {
 
-enum class Alg : unsigned char { EdDSA, ES256, HS256 };
+// The JWS "alg" names; name(Alg) returns them as written here.
+#define AMO_TOKEN_ALG(X) \
+  X(EdDSA)               \
+  X(ES256)               \
+  X(HS256)
 
-// The JWS "alg" name: "EdDSA", "ES256", "HS256".
-std::string_view name(Alg a) noexcept;
+AMO_ENUM(Alg, AMO_TOKEN_ALG)
 std::optional<Alg> alg_from_name(std::string_view s) noexcept;
 
 struct PkeyFree {
