@@ -26,4 +26,8 @@ bool is_valid_client_msg_id(std::string_view s) noexcept {
   return all_of(s, 8, 64, [](char c) { return is_alnum(c) || c == '_' || c == '-'; });
 }
 
+bool is_valid_jti(std::string_view s) noexcept {
+  return all_of(s, 22, 128, [](char c) { return is_alnum(c) || c == '_' || c == '-'; });
+}
+
 }  // namespace amo

@@ -62,7 +62,7 @@ class AuthPlugin {
   // Returns the sessions to kick now; their ACL checks already deny.
   std::vector<Kick> on_tick(const Clock& now);
   // $CONTROL/amo-realtime/v1/revoke; false (and nothing changed) for bad input or a non-service.
-  bool on_revoke(const void* client, std::string_view payload, const Clock& now);
+  bool on_revoke(const void* client, std::string_view payload);
 
   // A new JWKS text (SIGHUP or file change). Keeps the current keys if it is bad.
   bool reload_keys(std::string_view jwks_text);

@@ -11,18 +11,10 @@ bool valid_user_key(std::string_view key) {
   return colon != std::string_view::npos && is_valid_id(key.substr(0, colon)) && is_valid_id(key.substr(colon + 1));
 }
 
-bool valid_jti(std::string_view jti) {
-  if (jti.size() < 22 || jti.size() > 256) return false;
-  for (char c : jti)
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-      return false;
-  return true;
-}
-
 }  // namespace
 
 // {"user":"<amo>:<sub>","before":<unix s>} or {"jti":"…","exp":<unix s>}, from a service only.
-bool AuthPlugin::on_revoke(const void* client, std::string_view payload, const Clock&) {
+bool AuthPlugin::on_revoke(const void* client, std::string_view payload) {
   const Session* sender = sessions_.find(client);
   if (!sender || sender->role != Role::service || sender->closing) {
     log_(LogLevel::warning, "amo-realtime: revoke refused: sender is not a service session");
@@ -40,13 +32,12 @@ bool AuthPlugin::on_revoke(const void* client, std::string_view payload, const C
   if (obj["user"].get(user) == simdjson::SUCCESS && obj["before"].get(before) == simdjson::SUCCESS &&
       valid_user_key(user)) {
     revocations_.revoke_user(user, before);
-    const std::string key(user);
     for (Session* s : sessions_.of_user(user))
       if (s->iat <= before) close(*s, stats::KickReason::revoked, pending_kicks_);
-    audit(LogLevel::info, "revoke", sender, "user", "target=" + key + " before=" + std::to_string(before));
+    audit(LogLevel::info, "revoke", sender, "user", "target=" + std::string(user) + " before=" + std::to_string(before));
     return true;
   }
-  if (obj["jti"].get(jti) == simdjson::SUCCESS && obj["exp"].get(exp) == simdjson::SUCCESS && valid_jti(jti)) {
+  if (obj["jti"].get(jti) == simdjson::SUCCESS && obj["exp"].get(exp) == simdjson::SUCCESS && is_valid_jti(jti)) {
     revocations_.revoke_jti(jti, exp);
     for (Session* s : sessions_.with_jti(jti)) close(*s, stats::KickReason::revoked, pending_kicks_);
     audit(LogLevel::info, "revoke", sender, "jti", "target_jti=" + std::string(jti));

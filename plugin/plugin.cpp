@@ -128,7 +128,7 @@ int on_control(int, void* event_data, void* userdata) {
                                                : std::string_view{};
   // A refused command is logged and counted by on_revoke; any error code here would make
   // 2.0.11 drop the sending service's connection.
-  g.plugin->on_revoke(ev->client, payload, Clock::read());
+  g.plugin->on_revoke(ev->client, payload);
   return MOSQ_ERR_SUCCESS;
 }
 

@@ -10,8 +10,6 @@ namespace amo::token {
 
 namespace {
 constexpr std::string_view kTyp = "amo-connect+jwt";
-constexpr std::size_t kMinJti = 22;  // 16 random bytes in base64url
-constexpr std::size_t kMaxJti = 128;
 constexpr std::size_t kMaxDepth = 16;
 
 using simdjson::dom::element;
@@ -143,7 +141,7 @@ Status Verifier::check_claims(std::string_view payload_json, std::int64_t now, C
   out.amo.assign(s);
 
   if (auto st = required_string(has[k_jti], v[k_jti], s); st != Status::ok) return st;
-  if (s.size() < kMinJti || s.size() > kMaxJti || !is_base64url_text(s)) return Status::bad_jti;
+  if (!is_valid_jti(s)) return Status::bad_jti;
   out.jti.assign(s);
 
   if (auto st = required_string(has[k_cid], v[k_cid], s); st != Status::ok) return st;

@@ -24,3 +24,12 @@ TEST_CASE("cid and client_msg_id grammar") {
   CHECK(amo::is_valid_client_msg_id("6f1c2a9e-3b1d-4c55-9b7e-0a1b2c3d4e5f"));
   CHECK_FALSE(amo::is_valid_client_msg_id("6f1c2a9e.3b1d"));
 }
+
+TEST_CASE("jti grammar: base64url, 22 to 128 characters (token verifier and revoke command alike)") {
+  CHECK(amo::is_valid_jti(std::string(22, 'A')));
+  CHECK_FALSE(amo::is_valid_jti(std::string(21, 'A')));
+  CHECK(amo::is_valid_jti(std::string(128, 'z')));
+  CHECK_FALSE(amo::is_valid_jti(std::string(129, 'z')));
+  CHECK(amo::is_valid_jti("AZaz09-_AZaz09-_AZaz09"));
+  for (char bad : {'=', '+', '/', '.', ' ', ':'}) CHECK_FALSE(amo::is_valid_jti(std::string(21, 'a') + bad));
+}
