@@ -36,7 +36,7 @@ AuthPlugin::AuthPlugin(Options options, std::string jwks_text, std::vector<envel
       log_(std::move(log)),
       keys_(parse_keys_or_throw(jwks_text)),
       verifier_(token::VerifyPolicy{options_.issuer, options_.audience, options_.max_token_ttl,
-                                    options_.max_service_token_ttl, 30}),
+                                    options_.max_service_token_ttl, token::kLeewaySeconds}),
       schemas_(load_schemas_or_throw(schema_files)),
       validator_(*schemas_, static_cast<std::size_t>(options_.max_payload)),
       rate_limits_{static_cast<double>(options_.publish_rate), static_cast<double>(options_.publish_burst)},

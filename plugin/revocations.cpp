@@ -2,10 +2,9 @@
 
 #include <algorithm>
 
+#include "core/token/claims.h"
+
 namespace amo::plugin {
-namespace {
-constexpr std::int64_t kLeeway = 30;  // DESIGN §2 clock leeway
-}
 
 void Revocations::revoke_user(std::string_view user_key, std::int64_t before) {
   auto [it, inserted] = users_.try_emplace(std::string(user_key), before);
@@ -26,8 +25,8 @@ bool Revocations::is_revoked(std::string_view user_key, std::string_view jti, st
 }
 
 void Revocations::prune(std::int64_t now, std::int64_t longest_lifetime) {
-  std::erase_if(users_, [&](const auto& e) { return e.second + longest_lifetime + kLeeway < now; });
-  std::erase_if(jtis_, [&](const auto& e) { return e.second + kLeeway < now; });
+  std::erase_if(users_, [&](const auto& e) { return e.second + longest_lifetime + token::kLeewaySeconds < now; });
+  std::erase_if(jtis_, [&](const auto& e) { return e.second + token::kLeewaySeconds < now; });
 }
 
 }  // namespace amo::plugin

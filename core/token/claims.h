@@ -21,5 +21,8 @@ struct Claims {
 // Service tokens carry this tenant; a user token may not.
 inline constexpr std::string_view kSystemAmo = "system";
 inline constexpr std::size_t kMaxThreads = 128;
+// DESIGN §2 clock leeway, in seconds: the verifier's default, and the plugin's revocation
+// pruning waits it out too.
+inline constexpr std::int64_t kLeewaySeconds = 30;
 
 }  // namespace amo::token

@@ -17,7 +17,7 @@ namespace amo::token {
 struct VerifyPolicy {
   std::string issuer;
   std::string audience = "amo-realtime";
-  std::int64_t max_token_ttl = 300, max_service_token_ttl = 86400, leeway = 30;
+  std::int64_t max_token_ttl = 300, max_service_token_ttl = 86400, leeway = kLeewaySeconds;
 };
 
 // Owns its JSON parser, decode buffers and EVP context, so steady-state verification
