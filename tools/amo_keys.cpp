@@ -3,25 +3,17 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "core/token/jwks.h"
 #include "core/token/sign.h"
+#include "io/files.h"
 
 namespace {
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 amo::token::KeySet load(const std::string& path) {
-  auto r = amo::token::parse_jwks(read_all(path));
+  auto r = amo::token::parse_jwks(amo::io::read_file(path));
   if (r.status != amo::token::JwksStatus::ok)
     throw std::runtime_error(path + ": " + std::string(amo::token::name(r.status)) + ": " + r.detail);
   return std::move(r.keys);
@@ -89,7 +81,9 @@ int main(int argc, char** argv) {
       c.exp = c.iat + ttl;
       c.jti = amo::token::new_jti();
       if (sess_exp > 0) c.sess_exp = sess_exp;
-      std::cout << amo::token::sign(c, *key) << "\n";
+      const std::string token = amo::token::sign(c, *key);
+      if (token.empty()) throw std::runtime_error("signing with the key of " + file + " failed");
+      std::cout << token << "\n";
     }
   } catch (const std::exception& e) {
     std::cerr << "amo-keys: " << e.what() << "\n";
