@@ -39,22 +39,35 @@ Status StrictParser::parse(std::string_view bytes, simdjson::dom::element& out) 
   auto result = parser_.parse(reinterpret_cast<const std::uint8_t*>(padded_.data()), bytes.size(), false);
   if (result.error() != simdjson::SUCCESS) return from_simdjson(result.error());
   out = result.value_unsafe();
-  return check_keys(out);
+  return check_tree(out);
 }
 
+namespace {
+// U+0000 is valid JSON but Postgres jsonb cannot store it (DESIGN §4): refused like a bad escape.
+bool has_nul(std::string_view s) noexcept { return std::memchr(s.data(), 0, s.size()) != nullptr; }
+}  // namespace
+
 // Recursion depth is bounded by max_depth, which the parser already enforced.
-Status StrictParser::check_keys(simdjson::dom::element e) noexcept {
+Status StrictParser::check_tree(simdjson::dom::element e) noexcept {
+  std::string_view str;
+  if (e.get(str) == simdjson::SUCCESS) return has_nul(str) ? Status::bad_string : Status::ok;
   simdjson::dom::array arr;
   if (e.get(arr) == simdjson::SUCCESS) {
     for (auto child : arr) {
-      if (auto s = check_keys(child); s != Status::ok) return s;
+      if (auto s = check_tree(child); s != Status::ok) return s;
     }
     return Status::ok;
   }
   simdjson::dom::object obj;
   if (e.get(obj) != simdjson::SUCCESS) return Status::ok;
   const std::size_t first = keys_.size();
-  for (auto field : obj) keys_.push_back(field.key);
+  for (auto field : obj) {
+    if (has_nul(field.key)) {
+      keys_.resize(first);
+      return Status::bad_string;
+    }
+    keys_.push_back(field.key);
+  }
   std::size_t n = keys_.size() - first;
   bool dup = false;
   if (n <= 16) {
@@ -68,7 +81,7 @@ Status StrictParser::check_keys(simdjson::dom::element e) noexcept {
   keys_.resize(first);
   if (dup) return Status::duplicate_key;
   for (auto field : obj) {
-    if (auto s = check_keys(field.value); s != Status::ok) return s;
+    if (auto s = check_tree(field.value); s != Status::ok) return s;
   }
   return Status::ok;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Strict JSON parsing shared by every core parser (tokens, JWKS, envelopes, schemas).
 // On top of simdjson (which already rejects invalid UTF-8, lone surrogate escapes and
-// integers beyond 64 bits) it rejects duplicate object keys and bounds size and depth,
+// integers beyond 64 bits) it rejects duplicate object keys and U+0000 in any string or key
+// (Postgres jsonb cannot store it), and bounds size and depth,
 // so no two consumers can read different values out of the same bytes.
 #include "core/enum_list.h"
 #include <cstddef>
@@ -35,7 +36,7 @@ class StrictParser {
   std::size_t max_bytes() const noexcept { return max_bytes_; }
 
  private:
-  Status check_keys(simdjson::dom::element e) noexcept;
+  Status check_tree(simdjson::dom::element e) noexcept;
 
   std::size_t max_bytes_;
   std::size_t max_depth_;

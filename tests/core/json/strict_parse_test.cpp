@@ -39,6 +39,15 @@ TEST_CASE("rejects what parsers disagree on") {
   CHECK(parse("{\"a\":1,}") == Status::syntax);
 }
 
+TEST_CASE("rejects U+0000 in any string or key, at any depth") {
+  CHECK(parse(R"("\u0000")") == Status::bad_string);
+  CHECK(parse(R"({"a":"x\u0000y"})") == Status::bad_string);
+  CHECK(parse(R"({"a":[1,{"b":"\u0000"}]})") == Status::bad_string);
+  CHECK(parse(R"({"a\u0000":1})") == Status::bad_string);
+  // Its neighbours stay valid.
+  CHECK(parse(R"({"a":"\u0001","b":"\u0030"})") == Status::ok);
+}
+
 TEST_CASE("bounds size and depth") {
   CHECK(parse(std::string(2000, ' ') + "1", 1024) == Status::too_large);
   CHECK(parse("[[[[[[[[[[1]]]]]]]]]]", 1024, 8) == Status::too_deep);

@@ -204,6 +204,19 @@ TEST_CASE("invalid payloads are never delivered; v5 senders get 0x87 at QoS 1; e
   CHECK(after.value("schema_rejected", std::int64_t{0}) >= rejected_before + attempts);
 }
 
+TEST_CASE("a chat holding U+0000 (which jsonb cannot store) is refused with 0x87 and never delivered") {
+  auto svc = ingest();
+  auto dave = connect_user(broker().port(), key(), "dave", "acme", {"T1"}, 5);
+  const std::string t = "amo/acme/thread/T1/chat";
+  CHECK(dave->publish(t, R"({"v":1,"kind":"chat.message","client_msg_id":"cmid-nul-0001","payload":{"text":"a\u0000b"}})",
+                      1) == kNotAuthorized);
+  CHECK(accepted(dave->publish(
+      t, R"({"v":1,"kind":"chat.message","client_msg_id":"cmid-nul-0002","payload":{"text":"a\u0001b"}})", 1)));
+  auto got = drain(*svc, 1);
+  REQUIRE(got.size() == 1);
+  CHECK(json::parse(got[0].payload)["client_msg_id"] == "cmid-nul-0002");
+}
+
 TEST_CASE("a QoS 0 invalid publish is dropped silently and the session stays") {
   auto svc = ingest();
   auto dave = connect_user(broker().port(), key(), "dave", "acme", {"T1"}, 5);

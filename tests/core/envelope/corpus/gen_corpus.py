@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Writes the differential envelope corpus: one case per line, "<tag> <hex of the bytes>".
 
-tag "same": every validator must give the same answer. tag "no_valijson:<why>": ours and ajv
-must agree; valijson has a known bug there. tag "ours_rejects:<why>": JSON parsers
+tag "same": every validator must give the same answer. tag "ours_rejects:<why>": JSON parsers
 differ on these bytes (duplicate keys, invalid UTF-8, lone surrogates, integers written with a
-fraction or exponent, integers beyond 64 bits, over our size limit); ours must reject them.
+fraction or exponent, integers beyond 64 bits, over our size limit) or we are stricter than
+JSON (U+0000 in a string, which Postgres jsonb cannot store, DESIGN §4); ours must reject them.
 Deterministic (fixed seed), so a failure names the same case on every run.
 """
 import json
@@ -21,9 +21,10 @@ def add(data, tag="same"):
         data = data.encode("utf-8", "surrogatepass")
     if len(data) > MAX_BYTES and tag == "same":
         tag = "ours_rejects:too_large"
-    # valijson 1.0 measures strings with strlen(c_str()): it stops at U+0000 (utf8_utils.hpp).
+    # U+0000 in any string is refused by our strict parser (jsonb cannot store it); a raw NUL
+    # byte is not JSON at all.
     if tag == "same" and (b"\\u0000" in data or b"\0" in data):
-        tag = "no_valijson:nul_in_string"
+        tag = "ours_rejects:nul_in_string"
     cases.append((tag, data))
 
 
