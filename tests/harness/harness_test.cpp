@@ -3,7 +3,9 @@
 
 #include <pqxx/pqxx>
 #include <set>
+#include <thread>
 
+#include "tests/harness/durable_subscriber.h"
 #include "tests/harness/mosquitto.h"
 #include "tests/harness/mqtt_client.h"
 #include "tests/harness/ports.h"
@@ -175,4 +177,61 @@ TEST_CASE("A plugin is loaded from a private copy with its plugin_opt_ lines") {
   CHECK(broker.wait_log("Loading plugin: " + (broker.dir() / "plugin.so").string(), 2s));
   TestClient c({.port = broker.port()});
   CHECK(c.connect() == 0x87);  // dynsec knows no clients
+}
+
+TEST_CASE("Process passes environment changes to the child only") {
+  TempDir d;
+  const auto log = d.path() / "env.log";
+  ::setenv("AMO_HARNESS_DROP", "x", 1);
+  SpawnOptions o;
+  o.env = {{"AMO_HARNESS_SET", "42"}, {"AMO_HARNESS_DROP", std::nullopt}};
+  CHECK(run({"/bin/sh", "-c", "echo \"${AMO_HARNESS_SET:-unset} ${AMO_HARNESS_DROP:-gone}\""}, log, 5s, o) == 0);
+  CHECK(read_file(log) == "42 gone\n");
+  CHECK(std::getenv("AMO_HARNESS_SET") == nullptr);
+  ::unsetenv("AMO_HARNESS_DROP");
+}
+
+TEST_CASE("Postgres restart (fast shutdown) and kill (immediate) keep committed data on the same port") {
+  Postgres pg({.synchronous_commit = true});
+  const int port = pg.port();
+  pg.exec("CREATE TABLE t (v int); INSERT INTO t VALUES (1)");
+  pg.restart();
+  CHECK(pg.port() == port);
+  pg.exec("INSERT INTO t VALUES (2)");
+  pg.kill();
+  CHECK_THROWS(pg.exec("SELECT 1"));
+  pg.start();
+  pqxx::connection c(pg.url());
+  pqxx::nontransaction tx(c);
+  CHECK(tx.exec1("SELECT count(*) FROM t")[0].as<int>() == 2);
+}
+
+TEST_CASE("Mosquitto kill and restart come back on the same ports; a durable subscriber reconnects by itself") {
+  Mosquitto broker({.websockets = true, .allow_anonymous = true});
+  const int port = broker.port(), ws = broker.ws_port();
+  DurableSubscriber sub({.port = port, .client_id = "durable-1", .password = [] { return std::string("pw"); },
+                         .filters = {"amo/a/#"}});
+  REQUIRE(sub.wait_connected(5s));
+  TestClient pub({.port = port});
+  REQUIRE(pub.connect() == 0);
+  REQUIRE(pub.publish("amo/a/x", R"({"id":"e1","seq":1})", 1) == 0);
+  REQUIRE(sub.wait_count(1, 5s));
+
+  broker.kill();
+  CHECK_FALSE(broker.running());
+  CHECK_FALSE(port_accepts(port));
+  broker.restart();
+  CHECK(broker.port() == port);
+  CHECK(broker.ws_port() == ws);
+  CHECK(port_accepts(ws));
+  // Persistence is off: the session is gone, the subscriber subscribes again on reconnect.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (sub.connects() < 2 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  REQUIRE(sub.connects() >= 2);
+  TestClient pub2({.port = port});
+  REQUIRE(pub2.connect() == 0);
+  // The SUBSCRIBE follows the CONNACK: publish until the subscriber has it.
+  for (int i = 0; i < 50 && !sub.wait_count(2, 100ms); ++i) pub2.publish("amo/a/x", R"({"id":"e2","seq":2})", 1);
+  CHECK(sub.ids().count("e2") == 1);
+  CHECK(sub.records().front().seq == 1);
 }

@@ -62,7 +62,10 @@ Mosquitto::Mosquitto(Options options) : options_(std::move(options)) {
   }
   dir_.write("mosquitto.conf", config);
   dir_.chown_to("mosquitto");
+  spawn();
+}
 
+void Mosquitto::spawn() {
   SpawnOptions spawn;
   spawn.user = "mosquitto";
   spawn.cwd = dir_.path();
@@ -121,6 +124,18 @@ bool Mosquitto::wait_log(std::string_view needle, std::chrono::milliseconds time
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+void Mosquitto::kill() {
+  process_->signal(SIGKILL);
+  process_->wait_exit(std::chrono::seconds(10));
+}
+
+void Mosquitto::restart() {
+  if (process_->running()) process_->stop();
+  process_.reset();
+  // The old listening sockets are gone with the process; the same ports are bound again.
+  spawn();
 }
 
 void Mosquitto::sighup() const {

@@ -53,6 +53,11 @@ class Mosquitto {
   // Whole broker log so far: its stdout/stderr (startup errors land there) then the log file.
   std::string log() const;
   bool wait_log(std::string_view needle, std::chrono::milliseconds timeout) const;
+  // SIGKILL, reaped: a crash, with what the broker acknowledged but had not delivered lost.
+  void kill();
+  // Stops the broker if it runs (SIGTERM) and starts it again on the same ports and config;
+  // returns once it accepts connections.
+  void restart();
   // Reload the config (and re-run BASIC_AUTH for live clients, FACTS.md).
   void sighup() const;
   bool running() const;
@@ -61,6 +66,7 @@ class Mosquitto {
 
  private:
   std::string generated_config(const std::string& plugin) const;
+  void spawn();  // starts the process; waits for the listeners unless expect_start is false
 
   Options options_;
   TempDir dir_{"amo-mosq"};

@@ -23,7 +23,6 @@ Postgres::Postgres(Options options) : options_(std::move(options)) {
   SpawnOptions as_postgres;
   as_postgres.user = "postgres";
   as_postgres.cwd = dir_.path();
-
   const auto data = dir_.path() / "data";
   const auto initdb_log = dir_.path() / "initdb.log";
   const int rc = run(
@@ -34,23 +33,37 @@ Postgres::Postgres(Options options) : options_(std::move(options)) {
   }
 
   port_ = free_port();
+  spawn();
+  wait_ready(true);
+}
+
+void Postgres::spawn() {
+  SpawnOptions as_postgres;
+  as_postgres.user = "postgres";
+  as_postgres.cwd = dir_.path();
   as_postgres.stop_signal = SIGQUIT;
   as_postgres.grace = std::chrono::milliseconds(5000);
+  // fsync stays off even in crash-safe mode: tests kill the server, never the kernel, so what
+  // reached the OS survives; synchronous_commit=on is what makes an acknowledged commit durable.
+  const std::string sync = options_.synchronous_commit ? "on" : "off";
   server_ = std::make_unique<Process>(
-      std::vector<std::string>{kBin + "postgres", "-D", data.string(), "-c", "listen_addresses=127.0.0.1", "-c",
-                               "port=" + std::to_string(port_), "-c", "unix_socket_directories=" + dir_.path().string(),
-                               "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c",
+      std::vector<std::string>{kBin + "postgres", "-D", (dir_.path() / "data").string(), "-c",
+                               "listen_addresses=127.0.0.1", "-c", "port=" + std::to_string(port_), "-c",
+                               "unix_socket_directories=" + dir_.path().string(), "-c", "fsync=off", "-c",
+                               "synchronous_commit=" + sync, "-c", "full_page_writes=off", "-c",
                                "logging_collector=off"},
       dir_.path() / "postgres.log", as_postgres);
+}
 
+void Postgres::wait_ready(bool create_database) {
   const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
   std::string last_error;
   for (;;) {
     try {
       pqxx::connection c(admin_url());
       pqxx::nontransaction tx(c);
-      tx.exec0("CREATE DATABASE " + tx.quote_name(options_.database));
-      break;
+      if (create_database) tx.exec0("CREATE DATABASE " + tx.quote_name(options_.database));
+      return;
     } catch (const std::exception& e) {
       last_error = e.what();
     }
@@ -59,6 +72,27 @@ Postgres::Postgres(Options options) : options_(std::move(options)) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+void Postgres::restart() {
+  // SIGINT is Postgres' fast shutdown: clients are disconnected, the data is kept.
+  server_->signal(SIGINT);
+  if (server_->wait_exit(std::chrono::seconds(30)) < 0) throw std::runtime_error("postgres did not stop:\n" + log());
+  spawn();
+  wait_ready(false);
+}
+
+void Postgres::kill() {
+  // SIGQUIT (pg_ctl's immediate mode): every process exits at once, no checkpoint; the next
+  // start runs crash recovery. A SIGKILLed postmaster would leave its backends holding the
+  // shared memory, and the cluster could not start again until they died.
+  server_->signal(SIGQUIT);
+  server_->wait_exit(std::chrono::seconds(10));
+}
+
+void Postgres::start() {
+  spawn();
+  wait_ready(false);
 }
 
 Postgres::~Postgres() {

@@ -22,6 +22,9 @@ class Postgres {
   struct Options {
     std::string database = "amo_test";
     std::chrono::milliseconds start_timeout{30000};
+    // For crash tests: a commit is acknowledged only once its WAL reached the OS, so a
+    // SIGKILLed server loses nothing it acknowledged (off by default: faster).
+    bool synchronous_commit = false;
   };
 
   Postgres();
@@ -41,8 +44,17 @@ class Postgres {
   void exec(std::string_view sql) const;
   // Server log so far (stderr of the postmaster).
   std::string log() const;
+  // Fast shutdown (SIGINT: sessions are cut, data kept), then the same cluster starts again on
+  // the same port; returns once it accepts connections.
+  void restart();
+  // Immediate shutdown (a crash: no checkpoint), reaped; start() brings it back and Postgres
+  // runs crash recovery.
+  void kill();
+  void start();
 
  private:
+  void spawn();
+  void wait_ready(bool create_database);
   std::string url_for(const std::string& database) const;
 
   Options options_;

@@ -13,7 +13,10 @@
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
+#include <string_view>
 #include <thread>
+
+extern char** environ;
 
 namespace amo::harness {
 
@@ -45,7 +48,8 @@ Credentials lookup(const std::string& user) {
 }
 
 // Only async-signal-safe calls between fork and exec: the test process has threads.
-[[noreturn]] void child_exec(char* const* argv, int log_fd, const Credentials& cred, const char* cwd, pid_t parent) {
+[[noreturn]] void child_exec(char* const* argv, char* const* envp, int log_fd, const Credentials& cred, const char* cwd,
+                             pid_t parent) {
   ::dup2(log_fd, STDOUT_FILENO);
   ::dup2(log_fd, STDERR_FILENO);
   const int null_fd = ::open("/dev/null", O_RDONLY);
@@ -65,7 +69,7 @@ Credentials lookup(const std::string& user) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(125);  // the test died before prctl took effect
   if (cwd != nullptr && ::chdir(cwd) != 0) ::_exit(126);
-  ::execv(argv[0], argv);
+  ::execve(argv[0], argv, envp);
   static const char msg[] = "harness: execv failed\n";
   (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
   ::_exit(127);
@@ -81,6 +85,21 @@ Process::Process(std::vector<std::string> argv, const std::filesystem::path& log
   for (auto& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
   const std::string cwd = options_.cwd.string();
+  // The environment is built before fork: only async-signal-safe calls may follow it.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const std::string_view name = entry.substr(0, entry.find('='));
+    bool replaced = false;
+    for (const auto& [k, v] : options_.env) replaced = replaced || k == name;
+    if (!replaced) env_strings.emplace_back(entry);
+  }
+  for (const auto& [k, v] : options_.env) {
+    if (v) env_strings.push_back(k + "=" + *v);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
 
   const int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) throw std::system_error(errno, std::generic_category(), "open " + log_file.string());
@@ -88,7 +107,7 @@ Process::Process(std::vector<std::string> argv, const std::filesystem::path& log
 
   const pid_t parent = ::getpid();
   pid_ = ::fork();
-  if (pid_ == 0) child_exec(cargv.data(), log_fd, cred, cwd.empty() ? nullptr : cwd.c_str(), parent);
+  if (pid_ == 0) child_exec(cargv.data(), envp.data(), log_fd, cred, cwd.empty() ? nullptr : cwd.c_str(), parent);
   const int err = errno;
   ::close(log_fd);
   if (pid_ < 0) throw std::system_error(err, std::generic_category(), "fork");

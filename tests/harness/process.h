@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace amo::harness {
@@ -14,6 +16,8 @@ struct SpawnOptions {
   std::filesystem::path cwd;              // empty = inherit
   int stop_signal = 15;                   // SIGTERM; Postgres uses SIGQUIT (immediate shutdown)
   std::chrono::milliseconds grace{3000};  // after stop_signal, before SIGKILL
+  // Changes to the inherited environment: set to the value, or removed when nullopt.
+  std::vector<std::pair<std::string, std::optional<std::string>>> env;
 };
 
 // One child process: argv[0] is an absolute path (no PATH lookup), stdout and stderr

@@ -22,6 +22,7 @@
 #include "core/token/claims.h"
 #include "core/token/jwks.h"
 #include "core/token/sign.h"
+#include "tests/harness/keys.h"
 #include "tests/harness/mosquitto.h"
 #include "tests/harness/mqtt_client.h"
 #include "tests/harness/temp_dir.h"
@@ -34,7 +35,11 @@ using harness::Mosquitto;
 using harness::TestClient;
 using json = nlohmann::json;
 
-inline constexpr const char* kIssuer = "https://portal.test";
+using harness::kIssuer;
+using harness::KeyFile;
+using harness::now_s;
+using harness::service_claims;
+using harness::user_claims;
 inline constexpr const char* kStatsTopic = "$SYS/broker/amo-realtime/stats";
 inline constexpr const char* kRevokeTopic = "$CONTROL/amo-realtime/v1/revoke";
 inline constexpr int kNotAuthorized = 0x87;  // v5 CONNACK/PUBACK/SUBACK
@@ -43,11 +48,6 @@ inline constexpr int kV3SubFail = 0x80;      // v3.1.1 SUBACK failure
 
 // A PUBACK that let the message through: 0, or 0x10 "no matching subscribers" (MQTT 5).
 inline bool accepted(int puback) { return puback == 0 || puback == 0x10; }
-
-inline std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 inline double now_f() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -64,60 +64,8 @@ inline std::string remember(std::string token) {
   return token;
 }
 
-// Signing keys (with private parts) and the public JWKS file the broker reads.
-class KeyFile {
- public:
-  KeyFile() { add("k1"); }
-
-  const token::Key& add(const std::string& kid, bool write_file = true) {
-    keys_.push_back(token::generate_key(token::Alg::EdDSA, kid));
-    if (write_file) write();
-    return keys_.back();
-  }
-  void remove(const std::string& kid, bool write_file = true) {
-    std::erase_if(keys_, [&](const token::Key& k) { return k.kid == kid; });
-    if (write_file) write();
-  }
-  void write() const { dir_.write("jwks.json", jwks_text()); }
-  std::string jwks_text() const {
-    std::vector<const token::Key*> ptrs;
-    for (const auto& k : keys_) ptrs.push_back(&k);
-    return token::to_jwks(ptrs, false);
-  }
-  const token::Key& key(std::size_t i = 0) const { return keys_.at(i); }
-  std::string path() const { return (dir_.path() / "jwks.json").string(); }
-
- private:
-  harness::TempDir dir_{"amo-jwks"};
-  std::deque<token::Key> keys_;
-};
-
-inline token::Claims user_claims(std::string sub, std::string amo, std::string cid,
-                                 std::vector<std::string> threads = {}) {
-  token::Claims c;
-  c.iss = kIssuer;
-  c.aud = {"amo-realtime"};
-  c.sub = std::move(sub);
-  c.amo = std::move(amo);
-  c.cid = std::move(cid);
-  c.threads = std::move(threads);
-  c.role = Role::user;
-  c.iat = now_s();
-  c.exp = c.iat + 120;
-  c.jti = token::new_jti();
-  return c;
-}
-
-inline token::Claims service_claims(std::string sub, std::string cid) {
-  token::Claims c = user_claims(std::move(sub), std::string(token::kSystemAmo), std::move(cid));
-  c.role = Role::service;
-  return c;
-}
-
 inline std::string mint(const token::Claims& c, const token::Key& key) {
-  std::string t = token::sign(c, key);
-  REQUIRE_FALSE(t.empty());
-  return remember(std::move(t));
+  return remember(harness::mint(c, key));
 }
 
 inline Mosquitto::Options broker_options(const KeyFile& keys,
