@@ -7,6 +7,7 @@
 
 #include "daemon/config/config.h"
 #include "daemon/config/production.h"
+#include "daemon/run/serve.h"
 #include "relay/migrate/migrate.h"
 
 namespace {
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
     if (auto refusal = amo::config::production_refusal(config, program)) return config_error(*refusal);
   }
   if (program == Program::migrate) return amo::relay::migrate(config, migrate_action, std::cout, std::cerr);
-  std::cerr << "amo-relay: the relay loop is not built yet; only `migrate` runs\n";
-  return 1;
+  // The outbox drain, SSE, history and replay join this spec in their own issues; until then
+  // the relay serves its health, readiness and metrics endpoints and holds its MQTT session.
+  amo::daemon::Spec spec{.program = program, .name = "amo-relay"};
+  return amo::daemon::serve(config, std::move(spec));
 }

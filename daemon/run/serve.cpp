@@ -1,0 +1,136 @@
+#include "daemon/run/serve.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "core/token/jwks.h"
+#include "daemon/http/cors.h"
+#include "daemon/log/log.h"
+#include "daemon/metrics/daemon_metrics.h"
+#include "daemon/metrics/registry.h"
+#include "daemon/mqtt/service_token.h"
+#include "daemon/pg/connection.h"
+#include "io/files.h"
+
+namespace amo::daemon {
+
+namespace {
+
+// "host:port" or "[v6]:port"; the config loader has already checked the shape.
+std::pair<std::string, int> split_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return {host, std::stoi(listen.substr(colon + 1))};
+}
+
+// Everything that can be refused before a socket is bound: one line, exit 1.
+bool preflight(const config::Config& config, std::string_view name) {
+  if (!config.jwks_file.empty()) {
+    try {
+      const auto keys = token::parse_jwks(io::read_file(config.jwks_file));
+      if (keys.status != token::JwksStatus::ok) {
+        std::cerr << name << ": jwks_file: " << token::name(keys.status) << " " << keys.detail << "\n";
+        return false;
+      }
+    } catch (const std::exception& e) {
+      std::cerr << name << ": jwks_file: " << e.what() << "\n";
+      return false;
+    }
+  }
+  if (auto id = mqtt_client::service_identity(config, name); auto* err = std::get_if<std::string>(&id)) {
+    std::cerr << name << ": " << *err << "\n";
+    return false;
+  }
+  return true;
+}
+
+http::Response readiness(pg::Connection& db, std::mutex& db_mutex, const mqtt_client::Client& mqtt) {
+  bool db_up = false;
+  {
+    std::lock_guard lock(db_mutex);
+    db_up = db.ping();
+  }
+  const bool broker_up = mqtt.connected();
+  const nlohmann::json body{{"database", db_up ? "up" : "down"}, {"broker", broker_up ? "up" : "down"}};
+  return http::Response::json(db_up && broker_up ? 200 : 503, body.dump());
+}
+
+}  // namespace
+
+int serve(const config::Config& config, Spec spec) {
+  log::Level level = log::Level::info;
+  log::parse_level(config.log_level, level);
+  log::init({.level = level, .json = config.production, .daemon = spec.name});
+  if (!preflight(config, spec.name)) return 1;
+
+  // Signals are taken by sigwait below; every thread started from here on inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  metrics::Registry registry;
+  metrics::DaemonMetrics& m = metrics::register_daemon_metrics(registry, spec.name);
+
+  spec.mqtt.daemon = std::string(spec.name);
+  spec.mqtt.reconnects = &m.mqtt_reconnects;
+  spec.mqtt.up = &m.mqtt_up;
+  mqtt_client::Client mqtt(config, std::move(spec.mqtt));
+
+  // /readyz has a connection of its own: pg::Connection is not shared across threads.
+  pg::Connection health_db({.url = config.database_url, .reconnects = &m.db_reconnects, .up = &m.db_up});
+  std::mutex health_mutex;
+
+  std::string cors_error;
+  auto cors = http::parse_cors_origins(config.cors_origins, cors_error);
+  if (!cors) {
+    std::cerr << spec.name << ": cors_origins: " << cors_error << "\n";
+    return 1;
+  }
+  auto [host, port] = split_listen(config.http_listen);
+  http::ServerOptions options;
+  options.host = host;
+  options.port = port;
+  options.max_body_bytes = spec.max_body_bytes;
+  options.cors = std::move(*cors);
+  options.metrics = &registry;
+
+  std::vector<http::Route> routes = std::move(spec.routes);
+  routes.push_back({"GET", "/healthz", [](const http::Request&) { return http::Response::json(200, R"({"status":"ok"})"); }});
+  routes.push_back({"GET", "/readyz",
+                    [&](const http::Request&) { return readiness(health_db, health_mutex, mqtt); }, true});
+  routes.push_back({"GET", "/metrics", [&](const http::Request&) {
+                      return http::Response::text(200, registry.render(), "text/plain; version=0.0.4; charset=utf-8");
+                    }});
+  http::Server server(std::move(options), std::move(routes));
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    log::error(std::string("http_listen: ") + e.what());
+    return 1;
+  }
+  log::info(std::string(spec.name) + " " + AMO_VERSION + " listening on " + config.http_listen + " (instance " +
+            config.instance_id + ")");
+
+  mqtt.start();
+  Context context{config, registry, m, mqtt};
+  if (spec.start) spec.start(context);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log::info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
+  server.stop();
+  if (spec.stop) spec.stop();
+  mqtt.stop();
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace amo::daemon

@@ -1,0 +1,45 @@
+#pragma once
+// What every daemon does around its own logic (DESIGN §8): logging from config, the metrics
+// registry, the HTTP server with /healthz, /readyz and /metrics beside the daemon's routes,
+// the MQTT connection, and the signal loop — SIGTERM or SIGINT stops accepting, lets
+// in-flight work finish, stops the daemon's own loops, and returns 0.
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "daemon/config/config.h"
+#include "daemon/http/server.h"
+#include "daemon/mqtt/client.h"
+
+namespace amo::metrics {
+class Registry;
+struct DaemonMetrics;
+}  // namespace amo::metrics
+
+namespace amo::daemon {
+
+// Handed to the daemon's own start hook.
+struct Context {
+  const config::Config& config;
+  metrics::Registry& registry;
+  metrics::DaemonMetrics& metrics;
+  mqtt_client::Client& mqtt;
+};
+
+struct Spec {
+  config::Program program;
+  std::string_view name;          // "amo-relay" / "amo-token-service"
+  mqtt_client::Options mqtt;      // daemon, metrics and callbacks are filled in by serve()
+  std::vector<http::Route> routes;  // besides /healthz, /readyz, /metrics
+  std::size_t max_body_bytes = 65536;
+  // Start the daemon's own threads (after the server is bound); stop and join them (after the
+  // server stopped accepting and finished its in-flight requests).
+  std::function<void(Context&)> start;
+  std::function<void()> stop;
+};
+
+// Runs until SIGTERM/SIGINT; returns the process exit code. Errors found before anything is
+// bound (a key file that does not load, the service token) print one line and return 1.
+int serve(const config::Config& config, Spec spec);
+
+}  // namespace amo::daemon
