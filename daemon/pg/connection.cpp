@@ -73,8 +73,13 @@ bool Connection::ping() noexcept {
     if (!conn_) open();
     pqxx::nontransaction tx(*conn_);
     tx.exec1("SELECT 1");
+    if (ping_failed_) log::info("database reachable again");
+    ping_failed_ = false;
     return true;
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
+    // Logged when readiness turns, not at every probe.
+    if (conn_ || !ping_failed_) log::warning(std::string("database unreachable: ") + e.what());
+    ping_failed_ = true;
     lost();
     return false;
   }

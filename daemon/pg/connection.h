@@ -74,6 +74,7 @@ class Connection {
   std::unique_ptr<pqxx::connection> conn_;
   std::chrono::milliseconds backoff_;
   bool ever_connected_ = false;
+  bool ping_failed_ = false;
 };
 
 }  // namespace amo::pg

@@ -80,6 +80,11 @@ bool Daemon::running() const { return process_->running(); }
 int Daemon::wait_exit(std::chrono::milliseconds timeout) { return process_->wait_exit(timeout); }
 
 HttpAnswer http_get(int port, std::string_view path, std::chrono::milliseconds timeout) {
+  return http_raw(port, "GET " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                  timeout);
+}
+
+HttpAnswer http_raw(int port, std::string_view req, std::chrono::milliseconds timeout) {
   HttpAnswer answer;
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return answer;
@@ -94,7 +99,6 @@ HttpAnswer http_get(int port, std::string_view path, std::chrono::milliseconds t
     ::close(fd);
     return answer;
   }
-  const std::string req = "GET " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
     ::close(fd);
     return answer;

@@ -67,6 +67,8 @@ struct HttpAnswer {
   std::string body;
 };
 HttpAnswer http_get(int port, std::string_view path, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// Sends `request` as is (it should ask for Connection: close) and reads until the peer closes.
+HttpAnswer http_raw(int port, std::string_view request, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 // `amo-relay migrate up` against the test database; throws with its output on failure.
 void migrate_up(const Postgres& pg, const std::string& relay_binary);
