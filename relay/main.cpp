@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   if (program == Program::migrate) return amo::relay::migrate(config, migrate_action, std::cout, std::cerr);
   // The outbox drain, SSE, history and replay join this spec in their own issues; until then
   // the relay serves its health, readiness and metrics endpoints and holds its MQTT session.
-  amo::daemon::Spec spec{.program = program, .name = "amo-relay"};
+  amo::daemon::Spec spec;
+  spec.program = program;
+  spec.name = "amo-relay";
   return amo::daemon::serve(config, std::move(spec));
 }

@@ -57,7 +57,9 @@ struct Response {
   std::vector<Header> headers;  // Content-Type goes here too
   std::string body;
   // Set for a streaming response: the server sends the status and headers (chunked, no
-  // Content-Length), then calls start() once with the stream. Body must be empty.
+  // Content-Length, Connection: close), then calls start() once with the stream, on the
+  // connection's I/O thread (keep it quick). It is called even when the peer is already gone
+  // (the stream is then closed and on_close fires as soon as it is set). Body must be empty.
   std::function<void(std::shared_ptr<Stream>)> start;
 
   Response& set(std::string_view name, std::string_view value);  // replaces a header

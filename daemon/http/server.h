@@ -30,7 +30,9 @@ struct ServerOptions {
   std::chrono::milliseconds stop_timeout{10000};           // graceful stop: in-flight work gets this long
   std::size_t stream_buffer_bytes = 1 << 20;               // per Stream; past it the reader is dropped
   CorsPolicy cors;
-  metrics::Registry* metrics = nullptr;  // http_* series of daemon_metrics.h, when set
+  // When set: http_requests_total{code="1xx".."5xx"} (by status class), http_request_duration_seconds,
+  // http_connections, http_streams (server_metrics.h).
+  metrics::Registry* metrics = nullptr;
 };
 
 struct Route {
@@ -53,7 +55,9 @@ class Server {
   void start();
   int port() const noexcept;  // the bound port, after start()
   // Stops accepting, lets in-flight requests finish (closing idle keep-alive connections and
-  // streams), waits up to stop_timeout, joins the threads. Idempotent; thread-safe.
+  // streams), waits up to stop_timeout, joins the threads. Idempotent; thread-safe, but not
+  // from a handler or on_close callback (it joins the threads they run on). A blocking
+  // handler still running past stop_timeout is waited for: the pool cannot interrupt it.
   void stop();
   // Blocks until stop() has completed.
   void wait();

@@ -76,9 +76,22 @@ class Registry {
  private:
   struct Series;
   struct Family;
+  // Finds or adds the family; std::logic_error if `name` exists with another type. Caller
+  // holds mutex_.
   Family& family(std::string_view name, std::string_view help, int type);
+  Series& series(Family& family, std::vector<Label> labels);
+
   mutable std::mutex mutex_;
-  std::vector<std::unique_ptr<Family>> families_;  // private layout is the implementer's
+  // Deleted in registry.cpp, where Family is complete, so the implicit ~Registry() compiles
+  // in any translation unit.
+  struct FamilyDelete {
+    void operator()(Family* family) const noexcept;
+  };
+  std::vector<std::unique_ptr<Family, FamilyDelete>> families_;  // in registration order, as rendered
+  // daemon_metrics.cpp keeps the struct of references it hands out here, so it lives as long
+  // as the series it refers to (and is destroyed before them: declared last).
+  friend class DaemonMetricsStore;
+  std::shared_ptr<void> daemon_metrics_;
 };
 
 }  // namespace amo::metrics

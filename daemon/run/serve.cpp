@@ -85,7 +85,11 @@ int serve(const config::Config& config, Spec spec) {
   mqtt_client::Client mqtt(config, std::move(spec.mqtt));
 
   // /readyz has a connection of its own: pg::Connection is not shared across threads.
-  pg::Connection health_db({.url = config.database_url, .reconnects = &m.db_reconnects, .up = &m.db_up});
+  pg::Options db_options;
+  db_options.url = config.database_url;
+  db_options.reconnects = &m.db_reconnects;
+  db_options.up = &m.db_up;
+  pg::Connection health_db(std::move(db_options));
   std::mutex health_mutex;
 
   std::string cors_error;

@@ -21,12 +21,12 @@ class Postgres;
 class Daemon {
  public:
   struct Options {
-    std::string binary;             // absolute path
-    std::vector<std::string> args;  // before `--config F`
+    std::string binary{};           // absolute path
+    std::vector<std::string> args{};  // before `--config F`
     // The TOML text. `http_listen = "127.0.0.1:<free port>"` is prepended unless it sets
     // http_listen itself; `{HTTP_PORT}` and `{DIR}` (the temp dir) are substituted.
-    std::string config;
-    std::vector<std::pair<std::string, std::optional<std::string>>> env;  // e.g. APP_ENV
+    std::string config{};
+    std::vector<std::pair<std::string, std::optional<std::string>>> env{};  // e.g. APP_ENV
     bool wait_ready = true;  // wait until GET /healthz answers 200
     std::chrono::milliseconds start_timeout{20000};
   };

@@ -21,9 +21,9 @@ class DurableSubscriber {
   };
   struct Options {
     int port = 0;
-    std::string client_id;
-    std::function<std::string()> password;  // called before every connect
-    std::vector<std::string> filters;       // subscribed at QoS 1 after every connect
+    std::string client_id{};
+    std::function<std::string()> password{};  // called before every connect
+    std::vector<std::string> filters{};     // subscribed at QoS 1 after every connect
     std::chrono::seconds session_expiry{3600};
   };
 
