@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "daemon/config/key_table.h"
+#include "io/files.h"
 #include "tests/daemon/config/config_fixture.h"
 
 using namespace amo::config;
@@ -407,4 +408,16 @@ TEST_CASE("Program names are the daemons' names") {
   CHECK(name(Program::relay) == "amo-relay");
   CHECK(name(Program::token_service) == "amo-token-service");
   CHECK(name(Program::migrate) == "amo-relay migrate");
+}
+
+TEST_CASE("deploy/amo-realtime.toml.example serves both daemons and migrate") {
+  const std::string text = amo::io::read_file(AMO_SOURCE_DIR "/deploy/amo-realtime.toml.example");
+  const auto relay = parse(Program::relay, text, env_of({}));
+  const auto token_service = parse(Program::token_service, text, env_of({}));
+  const auto migrate = parse(Program::migrate, text, env_of({}));
+  for (const auto* r : {&relay, &token_service, &migrate}) {
+    if (const auto* e = std::get_if<Error>(r)) FAIL(e->line());
+  }
+  CHECK(std::get<Config>(relay).http_listen == "127.0.0.1:8081");
+  CHECK(std::get<Config>(token_service).http_listen == "127.0.0.1:8082");
 }

@@ -81,6 +81,15 @@ TEST_CASE("realtime_emit builds the envelope and inserts one outbox row") {
                  "FROM generate_series(1, 50)")[0]
             .as<int>() == 50);
   CHECK(f.count("SELECT count(*) FROM realtime_outbox") == before + 50);
+
+  // The function pins no search_path: a caller's own table of the same name earlier on its
+  // path must still not receive the row.
+  tx.exec0("CREATE SCHEMA decoy; CREATE TABLE decoy.realtime_outbox (LIKE public.realtime_outbox)");
+  tx.exec0("SET search_path = decoy, public");
+  tx.exec1("SELECT realtime_emit('A1', 'amo/A1/broadcast/events', 'k', '{}')");
+  tx.exec0("SET search_path = public");
+  CHECK(f.count("SELECT count(*) FROM decoy.realtime_outbox") == 0);
+  CHECK(f.count("SELECT count(*) FROM realtime_outbox") == before + 51);
 }
 
 TEST_CASE("realtime_emit raises on a NULL argument and on a topic outside amo/<amo_id>/") {
