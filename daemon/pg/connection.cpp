@@ -32,8 +32,17 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds d) {
 
 }  // namespace
 
+// A database host that drops packets would hold a connect attempt for the kernel's SYN
+// timeout (minutes), and with it /readyz and shutdown; libpq's connect_timeout bounds it.
+std::string with_connect_timeout(const std::string& url) {
+  if (url.find("connect_timeout") != std::string::npos) return url;
+  const bool uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+  if (!uri) return url + " connect_timeout=5";
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=5";
+}
+
 void Connection::open() {
-  auto c = std::make_unique<pqxx::connection>(options_.url);
+  auto c = std::make_unique<pqxx::connection>(with_connect_timeout(options_.url));
   for (const auto& s : options_.prepared) c->prepare(s.name, s.sql);
   conn_ = std::move(c);
   if (options_.up) options_.up->set(1);

@@ -32,6 +32,9 @@ struct Options {
   metrics::Gauge* up = nullptr;            // amo_db_up
 };
 
+// `url` with libpq's connect_timeout=5 added unless it sets one (keyword or URI form).
+std::string with_connect_timeout(const std::string& url);
+
 class Connection {
  public:
   explicit Connection(Options options);
