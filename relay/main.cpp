@@ -8,6 +8,8 @@
 #include "daemon/config/config.h"
 #include "daemon/config/production.h"
 #include "daemon/run/serve.h"
+#include "io/files.h"
+#include "relay/drain/drain.h"
 #include "relay/migrate/migrate.h"
 
 namespace {
@@ -47,10 +49,23 @@ int main(int argc, char** argv) {
     if (auto refusal = amo::config::production_refusal(config, program)) return config_error(*refusal);
   }
   if (program == Program::migrate) return amo::relay::migrate(config, migrate_action, std::cout, std::cerr);
-  // The outbox drain, SSE, history and replay join this spec in their own issues; until then
-  // the relay serves its health, readiness and metrics endpoints and holds its MQTT session.
+  // The schemas the drain checks rows against (DESIGN §5), loaded before anything is bound.
+  std::unique_ptr<amo::envelope::SchemaSet> schemas;
+  try {
+    auto loaded_schemas = amo::envelope::load_schemas(amo::io::read_schema_dir(config.schema_dir));
+    if (!loaded_schemas.set) return config_error({"schema_dir", loaded_schemas.error});
+    schemas = std::move(loaded_schemas.set);
+  } catch (const std::exception& e) {
+    return config_error({"schema_dir", e.what()});
+  }
+
+  amo::relay::Drain drain(config, *schemas);
   amo::daemon::Spec spec;
   spec.program = program;
   spec.name = "amo-relay";
+  spec.mqtt.on_connected = [&drain] { drain.connected(); };
+  spec.mqtt.on_lost = [&drain] { drain.lost(); };
+  spec.start = [&drain](amo::daemon::Context& c) { drain.start(c.mqtt, c.registry, c.metrics); };
+  spec.stop = [&drain] { drain.stop(); };
   return amo::daemon::serve(config, std::move(spec));
 }

@@ -13,9 +13,13 @@ Client::Client(const config::Config& config, Options options)
       options_(std::move(options)),
       uri_("tcp://" + config.broker_host + ":" + std::to_string(config.broker_port)) {}
 
-Client::~Client() { stop(); }
+Client::~Client() {
+  stop();
+}
 
-void Client::start() { thread_ = std::thread([this] { run(); }); }
+void Client::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Client::stop() {
   if (stopping_.exchange(true)) {
@@ -52,6 +56,16 @@ mqtt::delivery_token_ptr Client::publish(mqtt::message_ptr message) {
   return c->publish(std::move(message));
 }
 
+mqtt::delivery_token_ptr Client::publish(mqtt::message_ptr message, void* context, mqtt::iaction_listener& listener) {
+  std::shared_ptr<mqtt::async_client> c;
+  {
+    std::lock_guard lock(mutex_);
+    c = client_;
+  }
+  if (!c || !connected_) throw mqtt::exception(MQTTASYNC_DISCONNECTED);
+  return c->publish(std::move(message), context, listener);
+}
+
 bool Client::connect_once() {
   auto id = service_identity(config_, options_.daemon);
   if (auto* err = std::get_if<std::string>(&id)) {
@@ -64,8 +78,8 @@ bool Client::connect_once() {
     std::lock_guard lock(mutex_);
     if (!client_ || identity.cid != cid_) {
       // Null persistence: nothing is kept by Paho across a crash (DESIGN §5).
-      client_ = std::make_shared<mqtt::async_client>(uri_, identity.cid,
-                                                     mqtt::create_options(MQTTVERSION_5, options_.max_buffered), nullptr);
+      client_ = std::make_shared<mqtt::async_client>(
+          uri_, identity.cid, mqtt::create_options(MQTTVERSION_5, options_.max_buffered), nullptr);
       client_->set_callback(*this);
       cid_ = identity.cid;
     }
@@ -127,7 +141,8 @@ void Client::run() {
       continue;
     }
     // Full jitter between half and the whole backoff, so restarted daemons spread out.
-    const auto wait = std::chrono::milliseconds(backoff.count() / 2 + static_cast<long>(rng() % (backoff.count() / 2 + 1)));
+    const auto wait =
+        std::chrono::milliseconds(backoff.count() / 2 + static_cast<long>(rng() % (backoff.count() / 2 + 1)));
     std::unique_lock lock(wake_mutex_);
     wake_.wait_for(lock, wait, [&] { return stopping_.load(); });
     backoff = std::min(backoff * 2, options_.backoff_max);

@@ -56,6 +56,8 @@ class Client : private mqtt::callback {
   bool connected() const noexcept { return connected_.load(); }
   // Publishes through the current connection; throws mqtt::exception when not connected.
   mqtt::delivery_token_ptr publish(mqtt::message_ptr message);
+  // The same, with Paho's listener told of the PUBACK (or the refusal) with `context`.
+  mqtt::delivery_token_ptr publish(mqtt::message_ptr message, void* context, mqtt::iaction_listener& listener);
   const std::string& client_id() const noexcept { return cid_; }
 
  private:

@@ -43,6 +43,10 @@ std::string with_connect_timeout(const std::string& url) {
 
 void Connection::open() {
   auto c = std::make_unique<pqxx::connection>(with_connect_timeout(options_.url));
+  for (const auto& sql : options_.session_sql) {
+    pqxx::nontransaction t(*c);
+    t.exec0(sql);
+  }
   for (const auto& s : options_.prepared) c->prepare(s.name, s.sql);
   conn_ = std::move(c);
   if (options_.up) options_.up->set(1);

@@ -27,6 +27,8 @@ struct Statement {
 struct Options {
   std::string url;
   std::vector<Statement> prepared;
+  // Run on every new backend before preparing (e.g. session settings).
+  std::vector<std::string> session_sql;
   std::chrono::milliseconds backoff_min{100}, backoff_max{5000};
   metrics::Counter* reconnects = nullptr;  // amo_db_reconnects_total
   metrics::Gauge* up = nullptr;            // amo_db_up

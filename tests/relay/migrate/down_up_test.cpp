@@ -26,6 +26,7 @@ void populate(const Fixture& f) {
       "INSERT INTO realtime_chat_reads (amo_id, thread_id, sender_id, client_msg_id, event_id, up_to_seq) "
       "  VALUES ('A1', 'T1', 'u2', 'cmid-0002', gen_random_uuid(), 1);"
       "INSERT INTO realtime_relay_leases (partition, owner, generation) VALUES (0, 'relay-a', 3);"
+      "INSERT INTO realtime_relay_instances (owner) VALUES ('relay-a');"
       // Operators grant the role to their login role; down must still drop it.
       "CREATE ROLE daemon_login LOGIN; GRANT amo_realtime_app TO daemon_login;");
 }
@@ -48,6 +49,13 @@ TEST_CASE("down all the way on a populated database, then up again") {
   // What must hold right after each step is reverted: what its down file drops is gone, what
   // it keeps is still there with its rows.
   const std::map<std::string, std::function<void()>> after_revert = {
+      {"0007_relay_drain",
+       [&] {
+         CHECK_FALSE(f.table_exists("realtime_relay_instances"));
+         CHECK(f.count("SELECT count(*) FROM pg_indexes WHERE indexname = 'realtime_outbox_unclaimed_idx'") == 0);
+         CHECK(f.count("SELECT count(*) FROM realtime_relay_leases") == 1);
+         CHECK(role_exists(f, "amo_realtime_app"));
+       }},
       {"0006_runtime_role",
        [&] {
          CHECK_FALSE(role_exists(f, "amo_realtime_app"));
@@ -94,7 +102,8 @@ TEST_CASE("down all the way on a populated database, then up again") {
   // Down reverts the latest applied step each time, and nothing more.
   for (std::size_t left = step_count(); left > 0; --left) {
     const std::string latest = f.scalar(
-        "SELECT lpad(version::text, 4, '0') || '_' || name FROM realtime_schema_migrations ORDER BY version DESC LIMIT 1");
+        "SELECT lpad(version::text, 4, '0') || '_' || name FROM realtime_schema_migrations ORDER BY version DESC LIMIT "
+        "1");
     const auto down = f.migrate("down");
     INFO(down.output);
     REQUIRE(down.code == 0);

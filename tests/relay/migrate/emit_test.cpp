@@ -33,8 +33,9 @@ TEST_CASE("realtime_emit builds the envelope and inserts one outbox row") {
 
   {
     INFO("a thread topic also names its thread");
-    const auto id = tx.exec1("SELECT realtime_emit('A1', 'amo/A1/thread/T-9/events', 'chat.message', "
-                             "'{\"text\":\"hi\"}')")[0]
+    const auto id = tx.exec1(
+                          "SELECT realtime_emit('A1', 'amo/A1/thread/T-9/events', 'chat.message', "
+                          "'{\"text\":\"hi\"}')")[0]
                         .as<std::string>();
     const auto row = tx.exec_params1(
         "SELECT event_id::text, amo_id, topic, seq IS NULL, attempts, published_at IS NULL, dead_at IS NULL, "
@@ -65,13 +66,15 @@ TEST_CASE("realtime_emit builds the envelope and inserts one outbox row") {
   for (const std::string topic :
        {"amo/A1/broadcast/events", "amo/A1/user/u1/events", "amo/A1/thread/T1", "amo/A1/user/thread/events"}) {
     INFO("other topics carry no thread: ", topic);
-    const auto id = tx.exec_params1("SELECT realtime_emit('A1', $1, 'notification', "
-                                    "'{\"title\":\"t\",\"body\":\"b\",\"level\":\"info\"}')",
-                                    topic)[0]
+    const auto id = tx.exec_params1(
+                          "SELECT realtime_emit('A1', $1, 'notification', "
+                          "'{\"title\":\"t\",\"body\":\"b\",\"level\":\"info\"}')",
+                          topic)[0]
                         .as<std::string>();
-    const auto keys = tx.exec_params1("SELECT string_agg(k, ',' ORDER BY k) FROM realtime_outbox o, "
-                                      "jsonb_object_keys(o.envelope) k WHERE o.event_id = $1::uuid",
-                                      id)[0]
+    const auto keys = tx.exec_params1(
+                            "SELECT string_agg(k, ',' ORDER BY k) FROM realtime_outbox o, "
+                            "jsonb_object_keys(o.envelope) k WHERE o.event_id = $1::uuid",
+                            id)[0]
                           .as<std::string>();
     CHECK(keys == "amo,id,kind,payload,ts,v");
   }

@@ -32,8 +32,8 @@ fs::path Fixture::log_path(const std::string& stem) {
 Run Fixture::migrate(const std::string& command, const fs::path& config) {
   const fs::path log = log_path("migrate-" + command);
   Run run;
-  run.code = harness::run({AMO_RELAY_PATH, "migrate", command, "--config", config.string()}, log,
-                          std::chrono::seconds(60));
+  run.code =
+      harness::run({AMO_RELAY_PATH, "migrate", command, "--config", config.string()}, log, std::chrono::seconds(60));
   run.output = harness::read_file(log);
   return run;
 }

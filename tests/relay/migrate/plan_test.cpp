@@ -81,15 +81,16 @@ TEST_CASE("down undoes the latest applied step only") {
 
 TEST_CASE("status lists applied and pending steps by number") {
   CHECK(status_lines(kDisk, {applied(2, "emit"), applied(1, "outbox")}) ==
-        std::vector<std::string>{"applied  0001_outbox  2026-01-02T03:04:05Z", "applied  0002_emit  2026-01-02T03:04:05Z",
-                                 "pending  0003_users"});
+        std::vector<std::string>{"applied  0001_outbox  2026-01-02T03:04:05Z",
+                                 "applied  0002_emit  2026-01-02T03:04:05Z", "pending  0003_users"});
   // An applied step gone from disk still shows: status is where one looks for it.
   CHECK(status_lines({}, {applied(7, "gone")}) == std::vector<std::string>{"applied  0007_gone  2026-01-02T03:04:05Z"});
 }
 
 TEST_CASE("every reason has its own message") {
-  const Reason all[] = {Reason::not_a_step,       Reason::down_missing,     Reason::up_missing, Reason::duplicate_number,
-                        Reason::applied_missing, Reason::checksum_changed, Reason::out_of_order};
+  const Reason all[] = {Reason::not_a_step,       Reason::down_missing,    Reason::up_missing,
+                        Reason::duplicate_number, Reason::applied_missing, Reason::checksum_changed,
+                        Reason::out_of_order};
   for (auto a : all) {
     CHECK(!message(a).empty());
     for (auto b : all) {

@@ -48,7 +48,7 @@ TEST_CASE("a failing step rolls back whole, stops the runner with exit 1 and kee
   // Still failing, still nothing of it; down reverts the latest step that did apply.
   CHECK(f.migrate_dir("up", dir).code == 1);
   CHECK_FALSE(f.table_exists("broken_leftover"));
-  CHECK(f.migrate_dir("down", dir).output == "reverted 0006_runtime_role\n");
+  CHECK(f.migrate_dir("down", dir).output == "reverted 0007_relay_drain\n");
 }
 
 TEST_CASE("an applied step whose up file changed is refused before anything is applied") {
@@ -59,7 +59,8 @@ TEST_CASE("an applied step whose up file changed is refused before anything is a
   f.dir.write(dir.filename() / "0100_extra.up.sql", "CREATE TABLE extra_table (x int);\n");
   f.dir.write(dir.filename() / "0100_extra.down.sql", "-- Drops extra_table.\nDROP TABLE extra_table;\n");
 
-  const std::string refusal = "migrate: 0002_emit.up.sql: changed since it was applied (sha256 differs); refusing to go on";
+  const std::string refusal =
+      "migrate: 0002_emit.up.sql: changed since it was applied (sha256 differs); refusing to go on";
   const auto up = f.migrate_dir("up", dir);
   CHECK(up.code == 1);
   CHECK(up.output == refusal + "\n");
@@ -82,8 +83,7 @@ TEST_CASE("a missing down file or a stray file is refused, naming the file, befo
   std::filesystem::remove(dir / "0004_chat.down.sql");
   const auto up = f.migrate_dir("up", dir);
   CHECK(up.code == 1);
-  CHECK(up.output ==
-        "migrate: 0004_chat.down.sql: is missing (every NNNN_name.up.sql needs its NNNN_name.down.sql)\n");
+  CHECK(up.output == "migrate: 0004_chat.down.sql: is missing (every NNNN_name.up.sql needs its NNNN_name.down.sql)\n");
   CHECK_FALSE(f.table_exists("realtime_schema_migrations"));
   CHECK_FALSE(f.table_exists("realtime_outbox"));
 

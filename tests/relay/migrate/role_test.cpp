@@ -43,26 +43,35 @@ TEST_CASE("a login role granted amo_realtime_app gets DML on our tables and no D
   // What the daemons do.
   CHECK(outcome_of(c, "SELECT realtime_emit('A1', 'amo/A1/broadcast/events', 'notification', '{}')") == "");
   CHECK(outcome_of(c, "INSERT INTO realtime_outbox (amo_id, topic, envelope) VALUES ('A1', 'amo/A1/x', '{}')") == "");
-  CHECK(outcome_of(c, "INSERT INTO realtime_outbox_seq (amo_id) VALUES ('A1') "
-                       "ON CONFLICT (amo_id) DO UPDATE SET last_seq = realtime_outbox_seq.last_seq + 1") == "");
+  CHECK(outcome_of(c,
+                   "INSERT INTO realtime_outbox_seq (amo_id) VALUES ('A1') "
+                   "ON CONFLICT (amo_id) DO UPDATE SET last_seq = realtime_outbox_seq.last_seq + 1") == "");
   CHECK(outcome_of(c, "UPDATE realtime_outbox SET seq = 1, published_at = now() WHERE id = 1") == "");
-  CHECK(outcome_of(c, "INSERT INTO realtime_outbox_dead (id, amo_id, topic, envelope, error) "
-                       "SELECT id, amo_id, topic, envelope, 'bad topic' FROM realtime_outbox WHERE id = 2; "
-                       "DELETE FROM realtime_outbox WHERE id = 2") == "");
-  CHECK(outcome_of(c, "INSERT INTO realtime_users (amo_id, user_id) VALUES ('A1', 'u1'); "
-                       "UPDATE realtime_users SET token_revoked_at = now() WHERE user_id = 'u1'") == "");
+  CHECK(outcome_of(c,
+                   "INSERT INTO realtime_outbox_dead (id, amo_id, topic, envelope, error) "
+                   "SELECT id, amo_id, topic, envelope, 'bad topic' FROM realtime_outbox WHERE id = 2; "
+                   "DELETE FROM realtime_outbox WHERE id = 2") == "");
+  CHECK(outcome_of(c,
+                   "INSERT INTO realtime_users (amo_id, user_id) VALUES ('A1', 'u1'); "
+                   "UPDATE realtime_users SET token_revoked_at = now() WHERE user_id = 'u1'") == "");
   CHECK(outcome_of(c, "INSERT INTO realtime_thread_members VALUES ('A1', 'T1', 'u1')") == "");
-  CHECK(outcome_of(c, "INSERT INTO realtime_chat_messages (amo_id, thread_id, sender_id, client_msg_id, event_id, text) "
-                       "VALUES ('A1', 'T1', 'u1', 'cmid-0001', gen_random_uuid(), 'hi') "
-                       "ON CONFLICT (amo_id, sender_id, client_msg_id) DO NOTHING") == "");
-  CHECK(outcome_of(c, "INSERT INTO realtime_chat_reads (amo_id, thread_id, sender_id, client_msg_id, event_id, up_to_seq) "
-                       "VALUES ('A1', 'T1', 'u1', 'cmid-0002', gen_random_uuid(), 1)") == "");
-  CHECK(outcome_of(c, "INSERT INTO realtime_relay_leases (partition, owner, generation, expires_at) "
-                       "VALUES (0, 'relay-a', 1, now() + interval '10 s')") == "");
+  CHECK(outcome_of(c,
+                   "INSERT INTO realtime_chat_messages (amo_id, thread_id, sender_id, client_msg_id, event_id, text) "
+                   "VALUES ('A1', 'T1', 'u1', 'cmid-0001', gen_random_uuid(), 'hi') "
+                   "ON CONFLICT (amo_id, sender_id, client_msg_id) DO NOTHING") == "");
+  CHECK(outcome_of(c,
+                   "INSERT INTO realtime_chat_reads (amo_id, thread_id, sender_id, client_msg_id, event_id, up_to_seq) "
+                   "VALUES ('A1', 'T1', 'u1', 'cmid-0002', gen_random_uuid(), 1)") == "");
+  CHECK(outcome_of(c,
+                   "INSERT INTO realtime_relay_leases (partition, owner, generation, expires_at) "
+                   "VALUES (0, 'relay-a', 1, now() + interval '10 s')") == "");
+  CHECK(outcome_of(c,
+                   "INSERT INTO realtime_relay_instances (owner) VALUES ('relay-a') "
+                   "ON CONFLICT (owner) DO UPDATE SET seen_at = now()") == "");
   CHECK(outcome_of(c, "DELETE FROM realtime_outbox WHERE created_at < now() - interval '7 days'") == "");
-  for (const std::string t : {"realtime_outbox", "realtime_outbox_dead", "realtime_outbox_seq", "realtime_users",
-                              "realtime_thread_members", "realtime_chat_messages", "realtime_chat_reads",
-                              "realtime_relay_leases"}) {
+  for (const std::string t :
+       {"realtime_outbox", "realtime_outbox_dead", "realtime_outbox_seq", "realtime_users", "realtime_thread_members",
+        "realtime_chat_messages", "realtime_chat_reads", "realtime_relay_leases", "realtime_relay_instances"}) {
     CAPTURE(t);
     CHECK(outcome_of(c, "SELECT count(*) FROM " + t) == "");
   }

@@ -15,20 +15,21 @@ using amo::migrate_test::step_count;
 namespace {
 
 const std::vector<std::string> kTables = {
-    "realtime_outbox",        "realtime_outbox_dead",   "realtime_outbox_seq", "realtime_users",
-    "realtime_thread_members", "realtime_chat_messages", "realtime_chat_reads", "realtime_relay_leases",
-    "realtime_schema_migrations"};
+    "realtime_outbox",          "realtime_outbox_dead",      "realtime_outbox_seq", "realtime_users",
+    "realtime_thread_members",  "realtime_chat_messages",    "realtime_chat_reads", "realtime_relay_leases",
+    "realtime_relay_instances", "realtime_schema_migrations"};
 
 // "column type nullable default-or-identity" for every column of a table, in order.
 std::vector<std::string> columns(const Fixture& f, const std::string& table) {
   pqxx::connection c(f.pg.url());
   pqxx::nontransaction tx(c);
   std::vector<std::string> out;
-  for (const auto& row : tx.exec_params(
-           "SELECT column_name || ' ' || data_type || ' ' || is_nullable || ' ' || "
-           "  CASE WHEN is_identity = 'YES' THEN 'identity ' || identity_generation ELSE coalesce(column_default, '-') END "
-           "FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
-           table)) {
+  for (const auto& row : tx.exec_params("SELECT column_name || ' ' || data_type || ' ' || is_nullable || ' ' || "
+                                        "  CASE WHEN is_identity = 'YES' THEN 'identity ' || identity_generation ELSE "
+                                        "coalesce(column_default, '-') END "
+                                        "FROM information_schema.columns WHERE table_schema = 'public' AND table_name "
+                                        "= $1 ORDER BY ordinal_position",
+                                        table)) {
     out.push_back(row[0].as<std::string>());
   }
   return out;
@@ -50,7 +51,7 @@ TEST_CASE("up on an empty database creates every table, index, function and the 
   REQUIRE(up.code == 0);
   CHECK(up.lines() == std::vector<std::string>{"applied 0001_outbox", "applied 0002_emit", "applied 0003_users_threads",
                                                "applied 0004_chat", "applied 0005_relay_leases",
-                                               "applied 0006_runtime_role"});
+                                               "applied 0006_runtime_role", "applied 0007_relay_drain"});
 
   for (const auto& table : kTables) {
     CAPTURE(table);
@@ -58,26 +59,19 @@ TEST_CASE("up on an empty database creates every table, index, function and the 
   }
 
   CHECK(columns(f, "realtime_outbox") ==
-        std::vector<std::string>{"id bigint NO identity ALWAYS",
-                                 "event_id uuid NO gen_random_uuid()",
-                                 "amo_id text NO -",
-                                 "topic text NO -",
-                                 "envelope jsonb NO -",
-                                 "created_at timestamp with time zone NO now()",
-                                 "seq bigint YES -",
-                                 "attempts integer NO 0",
-                                 "last_error text YES -",
-                                 "published_at timestamp with time zone YES -",
-                                 "next_attempt_at timestamp with time zone YES -",
-                                 "dead_at timestamp with time zone YES -"});
+        std::vector<std::string>{
+            "id bigint NO identity ALWAYS", "event_id uuid NO gen_random_uuid()", "amo_id text NO -", "topic text NO -",
+            "envelope jsonb NO -", "created_at timestamp with time zone NO now()", "seq bigint YES -",
+            "attempts integer NO 0", "last_error text YES -", "published_at timestamp with time zone YES -",
+            "next_attempt_at timestamp with time zone YES -", "dead_at timestamp with time zone YES -"});
   CHECK(columns(f, "realtime_users") == std::vector<std::string>{"amo_id text NO -", "user_id text NO -",
                                                                  "is_active boolean NO true",
                                                                  "token_revoked_at timestamp with time zone YES -"});
   CHECK(columns(f, "realtime_thread_members") ==
         std::vector<std::string>{"amo_id text NO -", "thread_id text NO -", "user_id text NO -"});
-  CHECK(columns(f, "realtime_relay_leases") ==
-        std::vector<std::string>{"partition integer NO -", "owner text YES -", "generation bigint NO 0",
-                                 "expires_at timestamp with time zone YES -"});
+  CHECK(columns(f, "realtime_relay_leases") == std::vector<std::string>{"partition integer NO -", "owner text YES -",
+                                                                        "generation bigint NO 0",
+                                                                        "expires_at timestamp with time zone YES -"});
   CHECK(columns(f, "realtime_schema_migrations") ==
         std::vector<std::string>{"version integer NO -", "name text NO -", "checksum text NO -",
                                  "applied_at timestamp with time zone NO now()"});
@@ -96,13 +90,26 @@ TEST_CASE("up on an empty database creates every table, index, function and the 
   }
 
   // Every index by name, with the definitions the relay's queries count on.
-  for (const std::string index :
-       {"realtime_outbox_pkey", "realtime_outbox_event_id_key", "realtime_outbox_amo_id_seq_key",
-        "realtime_outbox_pending_idx", "realtime_outbox_created_at_idx", "realtime_outbox_dead_pkey",
-        "realtime_outbox_seq_pkey", "realtime_users_pkey", "realtime_thread_members_pkey",
-        "realtime_thread_members_user_idx", "realtime_chat_messages_pkey", "realtime_chat_messages_event_id_key",
-        "realtime_chat_messages_dedupe_key", "realtime_chat_reads_pkey", "realtime_chat_reads_event_id_key",
-        "realtime_chat_reads_dedupe_key", "realtime_relay_leases_pkey", "realtime_schema_migrations_pkey"}) {
+  for (const std::string index : {"realtime_outbox_pkey",
+                                  "realtime_outbox_event_id_key",
+                                  "realtime_outbox_amo_id_seq_key",
+                                  "realtime_outbox_pending_idx",
+                                  "realtime_outbox_unclaimed_idx",
+                                  "realtime_outbox_created_at_idx",
+                                  "realtime_outbox_dead_pkey",
+                                  "realtime_outbox_seq_pkey",
+                                  "realtime_users_pkey",
+                                  "realtime_thread_members_pkey",
+                                  "realtime_thread_members_user_idx",
+                                  "realtime_chat_messages_pkey",
+                                  "realtime_chat_messages_event_id_key",
+                                  "realtime_chat_messages_dedupe_key",
+                                  "realtime_chat_reads_pkey",
+                                  "realtime_chat_reads_event_id_key",
+                                  "realtime_chat_reads_dedupe_key",
+                                  "realtime_relay_leases_pkey",
+                                  "realtime_relay_instances_pkey",
+                                  "realtime_schema_migrations_pkey"}) {
     CAPTURE(index);
     CHECK(f.table_exists(index));
   }

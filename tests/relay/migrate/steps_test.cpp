@@ -62,8 +62,7 @@ TEST_CASE("halves whose names differ are two broken pairs, not one step") {
 }
 
 TEST_CASE("two steps sharing a number are refused") {
-  const auto p =
-      problem_of({"0001_a.up.sql", "0001_a.down.sql", "0001_b.up.sql", "0001_b.down.sql"});
+  const auto p = problem_of({"0001_a.up.sql", "0001_a.down.sql", "0001_b.up.sql", "0001_b.down.sql"});
   CHECK(p.reason == Reason::duplicate_number);
   CHECK(p.file == "0001_b.up.sql");
 }

@@ -1,0 +1,312 @@
+#include "relay/drain/drain.h"
+
+#include <algorithm>
+
+#include "core/envelope/validate.h"
+#include "daemon/log/log.h"
+#include "daemon/metrics/daemon_metrics.h"
+#include "daemon/mqtt/client.h"
+#include "daemon/pg/connection.h"
+#include "relay/drain/row_check.h"
+
+namespace amo::relay {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kDrainTimeout = 5s;  // SIGTERM: how long in-flight rows get for their PUBACK
+constexpr auto kBacklogEvery = 5s;
+constexpr auto kRetentionEvery = 60s;
+constexpr int kPruneBatch = 5000;
+constexpr int kPruneBatchesPerRound = 100;  // 500,000 rows a minute at most, in short transactions
+
+std::string partitions_text(const std::vector<Lease>& leases) {
+  std::string out;
+  for (const auto& l : leases) {
+    if (!out.empty()) out += ",";
+    out += std::to_string(l.partition) + "@" + std::to_string(l.generation);
+  }
+  return out;
+}
+
+pg::Options pg_options(const config::Config& config, metrics::DaemonMetrics* m) {
+  pg::Options o;
+  o.url = config.database_url;
+  o.prepared = store_statements();
+  // A relay paused inside a transaction (SIGSTOP, a long GC-like stall) must not hold its
+  // lease rows locked for longer than a lease: Postgres ends such a session.
+  o.session_sql = {"SET idle_in_transaction_session_timeout = " + std::to_string(config.lease_seconds * 1000),
+                   "SET application_name = 'amo-relay'"};
+  if (m) {
+    o.reconnects = &m->db_reconnects;
+    o.up = &m->db_up;
+  }
+  return o;
+}
+
+}  // namespace
+
+Drain::Drain(const config::Config& config, const envelope::SchemaSet& schemas) : config_(config), schemas_(schemas) {
+  fence_.owner = config.instance_id;
+  fence_.partitions = static_cast<int>(config.partitions);
+}
+
+Drain::~Drain() {
+  stop();
+}
+
+void Drain::connected() {
+  std::lock_guard lock(hooks_mutex_);
+  broker_connected_ = true;
+  if (pipeline_) pipeline_->connected();
+}
+
+void Drain::lost() {
+  std::lock_guard lock(hooks_mutex_);
+  broker_connected_ = false;
+  if (pipeline_) pipeline_->lost();
+}
+
+void Drain::start(mqtt_client::Client& mqtt, metrics::Registry& registry, metrics::DaemonMetrics& daemon_metrics) {
+  mqtt_ = &mqtt;
+  daemon_metrics_ = &daemon_metrics;
+  metrics_ = std::make_unique<RelayMetrics>(registry);
+  validator_ = std::make_unique<envelope::Validator>(make_row_validator(schemas_));
+  Pipeline::Options po;
+  po.max_attempts = static_cast<int>(config_.max_attempts);
+  po.max_rows = std::max<std::size_t>(20000, 20 * static_cast<std::size_t>(config_.batch_size));
+  po.max_rows_per_tenant = po.max_rows / 10;
+  po.wake = [this] { wake(); };
+  po.metrics = metrics_.get();
+  {
+    std::lock_guard lock(hooks_mutex_);
+    pipeline_ =
+        std::make_unique<Pipeline>(std::move(po), [this](const Row& row, std::uint64_t key) { return send(row, key); });
+    if (broker_connected_) pipeline_->connected();
+  }
+  thread_ = std::thread([this] { run(); });
+  housekeeping_thread_ = std::thread([this] { housekeeping(); });
+}
+
+void Drain::stop() {
+  if (stopping_.exchange(true)) return;
+  wake();
+  if (thread_.joinable()) thread_.join();
+  if (housekeeping_thread_.joinable()) housekeeping_thread_.join();
+}
+
+void Drain::wake() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    woken_ = true;
+  }
+  wake_cv_.notify_all();
+}
+
+void Drain::sleep_for(std::chrono::milliseconds wait) {
+  std::unique_lock lock(wake_mutex_);
+  wake_cv_.wait_for(lock, wait, [&] { return woken_ || stopping_.load(); });
+  woken_ = false;
+}
+
+bool Drain::send(const Row& row, std::uint64_t key) {
+  mqtt_client::Client* mqtt = mqtt_.load();
+  if (!mqtt) return false;
+  auto msg = mqtt::make_message(row.topic, row.body, 1, false);
+  // The envelope id also as a v5 user property (DESIGN §4), so consumers dedupe without parsing.
+  msg->set_properties(mqtt::properties{{mqtt::property::USER_PROPERTY, std::string("id"), row.event_id}});
+  try {
+    mqtt->publish(std::move(msg), reinterpret_cast<void*>(static_cast<std::uintptr_t>(key)), *this);
+    return true;
+  } catch (const mqtt::exception&) {
+    return false;
+  }
+}
+
+void Drain::on_success(const mqtt::token& tok) {
+  const auto key = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(tok.get_user_context()));
+  pipeline_->acked(key, true, tok.get_reason_code());
+}
+
+void Drain::on_failure(const mqtt::token& tok) {
+  const auto key = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(tok.get_user_context()));
+  pipeline_->acked(key, false, tok.get_reason_code());
+}
+
+void Drain::drop_leases(const std::vector<Lease>& gone, std::string_view why) {
+  if (gone.empty()) return;
+  std::vector<int> parts;
+  for (const auto& l : gone) parts.push_back(l.partition);
+  pipeline_->drop(parts);
+  std::erase_if(fence_.leases,
+                [&](const Lease& l) { return std::find(parts.begin(), parts.end(), l.partition) != parts.end(); });
+  // Outcomes of those partitions are no longer ours to write: the next holder publishes again.
+  log::audit("relay lease " + std::string(why) + ": owner=" + fence_.owner + " partitions=" + partitions_text(gone));
+}
+
+void Drain::lease_tick(Store& store) {
+  const int live = store.heartbeat(fence_.owner);
+  const auto held = store.renew(fence_);
+  std::vector<Lease> gone;
+  for (const auto& l : fence_.leases)
+    if (std::none_of(held.begin(), held.end(), [&](const Lease& h) { return h.partition == l.partition; }))
+      gone.push_back(l);
+  drop_leases(gone, "lost");
+
+  const int partitions = fence_.partitions;
+  const int fair = (partitions + live - 1) / live;
+  const int have = static_cast<int>(fence_.leases.size());
+  if (have > fair) {
+    // Another relay joined: hand over the highest partitions, after writing back their outcomes.
+    flush(store);
+    std::vector<Lease> extra(fence_.leases.end() - (have - fair), fence_.leases.end());
+    drop_leases(extra, "released");
+    store.release(Fence{fence_.owner, extra, partitions});
+  } else if (have < fair) {
+    auto acquired = store.acquire(fence_.owner, fair - have);
+    if (!acquired.empty()) {
+      // What the previous holder left with a seq but unpublished goes first, in seq order.
+      auto rows = store.pending(Fence{fence_.owner, acquired, partitions}, *validator_);
+      fence_.leases.insert(fence_.leases.end(), acquired.begin(), acquired.end());
+      std::sort(fence_.leases.begin(), fence_.leases.end(),
+                [](const Lease& a, const Lease& b) { return a.partition < b.partition; });
+      log::audit("relay lease acquired: owner=" + fence_.owner + " partitions=" + partitions_text(acquired) +
+                 " unpublished=" + std::to_string(rows.size()));
+      pipeline_->add(std::move(rows));
+    }
+  }
+  metrics_->partitions.set(static_cast<std::int64_t>(fence_.leases.size()));
+}
+
+void Drain::flush(Store& store) {
+  auto fresh = pipeline_->take();
+  unflushed_.published.insert(unflushed_.published.end(), fresh.published.begin(), fresh.published.end());
+  unflushed_.refusals.insert(unflushed_.refusals.end(), std::make_move_iterator(fresh.refusals.begin()),
+                             std::make_move_iterator(fresh.refusals.end()));
+  if (!unflushed_.published.empty()) {
+    const std::size_t changed = store.mark_published(fence_, unflushed_.published);
+    // Rows not changed lie in a partition this relay lost, or were marked already.
+    if (changed < unflushed_.published.size()) metrics_->fenced.inc(unflushed_.published.size() - changed);
+    unflushed_.published.clear();
+  }
+  if (!unflushed_.refusals.empty()) {
+    store.record_refusals(fence_, unflushed_.refusals);
+    for (const auto& r : unflushed_.refusals)
+      if (r.dead)
+        log::audit("relay dead letter: id=" + std::to_string(r.id) + " attempts=" + std::to_string(r.attempts) +
+                   " error=" + r.error);
+    unflushed_.refusals.clear();
+  }
+}
+
+// After a commit whose outcome is unknown: forget what is in memory and load it again.
+void Drain::resync(Store& store) {
+  pipeline_->drop_all();
+  pipeline_->add(store.pending(fence_, *validator_));
+}
+
+void Drain::run() {
+  pg::Connection connection(pg_options(config_, daemon_metrics_));
+  Store store(connection, fence_.partitions, static_cast<int>(config_.lease_seconds), &stopping_);
+  const auto poll_min = std::chrono::milliseconds(config_.poll_min_ms);
+  const auto poll_max = std::chrono::milliseconds(config_.poll_max_ms);
+  const auto lease_every = std::chrono::milliseconds(config_.lease_seconds * 1000 / 3);
+  const int batch = static_cast<int>(config_.batch_size);
+  auto poll = poll_min;
+  auto next_lease = std::chrono::steady_clock::now();
+  bool partitions_ready = false;
+
+  while (!stopping_) {
+    auto wait = poll;
+    try {
+      if (!partitions_ready) {
+        store.ensure_partitions();
+        partitions_ready = true;
+      }
+      flush(store);
+      if (std::chrono::steady_clock::now() >= next_lease) {
+        lease_tick(store);
+        next_lease = std::chrono::steady_clock::now() + lease_every;
+      }
+      pipeline_->retry_due();
+      std::size_t claimed = 0;
+      if (!pipeline_->full()) {
+        auto result = store.claim(fence_, batch, pipeline_->full_tenants(), *validator_);
+        claimed = result.scanned;
+        metrics_->claimed.inc(result.rows.size());
+        if (!result.dead.empty()) {
+          metrics_->dead_invalid.inc(result.dead.size());
+          for (const auto& [id, error] : result.dead)
+            log::audit("relay dead letter: id=" + std::to_string(id) + " moved to realtime_outbox_dead: " + error);
+        }
+        pipeline_->add(std::move(result.rows));
+      }
+      metrics_->in_flight.set(static_cast<std::int64_t>(pipeline_->in_flight()));
+      metrics_->queued.set(static_cast<std::int64_t>(pipeline_->queued()));
+      if (claimed >= static_cast<std::size_t>(batch)) {
+        poll = poll_min;
+        continue;  // a full batch: more is probably waiting
+      }
+      poll = claimed > 0 ? poll_min : std::min(poll * 2, poll_max);
+      wait = pipeline_->full() ? poll_max : poll;
+    } catch (const pqxx::in_doubt_error& e) {
+      log::warning(std::string("outbox claim commit in doubt, reloading: ") + e.what());
+      connection.lost();
+      try {
+        resync(store);
+      } catch (const std::exception&) {
+        // Reloaded at the next lease tick at the latest: the leases lapse while Postgres is away.
+      }
+      wait = poll_max;
+    } catch (const pqxx::broken_connection&) {
+      connection.lost();
+      wait = poll_max;
+    } catch (const std::exception& e) {
+      log::error(std::string("outbox drain: ") + e.what());
+      wait = poll_max;
+    }
+    sleep_for(wait);
+  }
+
+  // SIGTERM: nothing new is sent; rows in flight get their PUBACK (or not) and are marked.
+  pipeline_->pause();
+  const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+  while (pipeline_->in_flight() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  try {
+    flush(store);
+    store.release(fence_);
+    log::info("outbox drain stopped: " + std::to_string(pipeline_->in_flight()) +
+              " rows were still in flight and stay unpublished");
+  } catch (const std::exception& e) {
+    log::warning(std::string("outbox drain stopped without writing back: ") + e.what());
+  }
+}
+
+void Drain::housekeeping() {
+  pg::Connection connection(pg_options(config_, nullptr));
+  Store store(connection, fence_.partitions, static_cast<int>(config_.lease_seconds), &stopping_);
+  auto next_retention = std::chrono::steady_clock::now() + kBacklogEvery;
+  while (!stopping_) {
+    try {
+      const auto backlog = store.backlog();
+      metrics_->backlog.set(backlog.rows);
+      metrics_->oldest_age.set(static_cast<std::int64_t>(backlog.oldest_age_seconds));
+      if (std::chrono::steady_clock::now() >= next_retention) {
+        for (int i = 0; i < kPruneBatchesPerRound && !stopping_; ++i) {
+          const std::size_t n = store.prune(static_cast<int>(config_.history_days), kPruneBatch);
+          metrics_->pruned.inc(n);
+          if (n < static_cast<std::size_t>(kPruneBatch)) break;
+        }
+        next_retention = std::chrono::steady_clock::now() + kRetentionEvery;
+      }
+    } catch (const pqxx::broken_connection&) {
+      connection.lost();
+    } catch (const std::exception& e) {
+      log::warning(std::string("outbox housekeeping: ") + e.what());
+    }
+    std::unique_lock lock(wake_mutex_);
+    wake_cv_.wait_for(lock, kBacklogEvery, [&] { return stopping_.load(); });
+  }
+}
+
+}  // namespace amo::relay

@@ -1,0 +1,89 @@
+#pragma once
+// The outbox drain of amo-relay (DESIGN §5): one thread owns a Postgres connection and runs
+// the loop — hold a fair share of the partition leases, claim due rows of owned partitions
+// (seq assigned, invalid rows dead-lettered), hand them to the Pipeline that publishes them
+// QoS 1 through the daemon's MQTT connection, and write back what the broker acknowledged or
+// refused. Adaptive polling: at once after a full batch, doubling from poll_min_ms to
+// poll_max_ms while idle. A second thread with its own connection reports the backlog and
+// applies retention (history_days).
+#include <mqtt/async_client.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "daemon/config/config.h"
+#include "relay/drain/pipeline.h"
+#include "relay/drain/relay_metrics.h"
+#include "relay/drain/store.h"
+
+namespace amo::envelope {
+class SchemaSet;
+class Validator;
+}  // namespace amo::envelope
+namespace amo::mqtt_client {
+class Client;
+}
+namespace amo::metrics {
+struct DaemonMetrics;
+}
+
+namespace amo::relay {
+
+class Drain : private mqtt::iaction_listener {
+ public:
+  Drain(const config::Config& config, const envelope::SchemaSet& schemas);
+  ~Drain() override;
+  Drain(const Drain&) = delete;
+  Drain& operator=(const Drain&) = delete;
+
+  // The MQTT client's on_connected / on_lost (they may come before start()).
+  void connected();
+  void lost();
+
+  void start(mqtt_client::Client& mqtt, metrics::Registry& registry, metrics::DaemonMetrics& daemon_metrics);
+  // SIGTERM: claims stop, rows in flight get up to `drain_timeout` for their PUBACK and are
+  // marked; the rest stay unpublished (same seq) for whoever holds the lease next; the leases
+  // are released so another relay takes them at once.
+  void stop();
+
+ private:
+  void run();
+  void housekeeping();
+  bool send(const Row& row, std::uint64_t key);
+  void on_success(const mqtt::token& tok) override;
+  void on_failure(const mqtt::token& tok) override;
+
+  void lease_tick(Store& store);
+  void flush(Store& store);
+  void resync(Store& store);
+  void drop_leases(const std::vector<Lease>& gone, std::string_view why);
+  void sleep_for(std::chrono::milliseconds wait);
+  void wake();
+
+  const config::Config& config_;
+  const envelope::SchemaSet& schemas_;
+  std::atomic<mqtt_client::Client*> mqtt_{nullptr};
+  std::unique_ptr<RelayMetrics> metrics_;
+  metrics::DaemonMetrics* daemon_metrics_ = nullptr;
+
+  std::mutex hooks_mutex_;  // pipeline_ creation against connected()/lost()
+  bool broker_connected_ = false;
+  std::unique_ptr<Pipeline> pipeline_;
+
+  // The drain thread's own state.
+  Fence fence_;
+  Outcomes unflushed_;
+  std::unique_ptr<envelope::Validator> validator_;
+
+  std::atomic<bool> stopping_{false};
+  std::mutex wake_mutex_;
+  std::condition_variable wake_cv_;
+  bool woken_ = false;
+  std::thread thread_, housekeeping_thread_;
+};
+
+}  // namespace amo::relay

@@ -1,0 +1,123 @@
+#pragma once
+// The relay's publishing state (DESIGN §5): rows with a seq, queued per tenant in seq order,
+// at most one unacked row per tenant in flight (so a broker reconnect cannot reorder a
+// tenant: Mosquitto reorders resent messages when several are in flight), and as many
+// tenants in flight at once as have rows. A PUBACK moves the row to `published` (marked in
+// Postgres by the drain loop) and sends the tenant's next row; a refusal (v5 reason ≥ 0x80)
+// holds the tenant back with backoff and, after max_attempts, lets the row die and the
+// tenant flow again; a lost connection leaves every in-flight row unacked, to be sent again
+// (same id, same seq) after the reconnect. Thread-safe: the drain loop adds rows and takes
+// outcomes, Paho's thread reports acks. `send` is never called with the lock held.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "relay/drain/outbox_row.h"
+
+namespace amo::relay {
+
+struct RelayMetrics;
+
+// The wait before the n-th retry of a refused row: 100 ms doubling, capped at 30 s.
+std::chrono::milliseconds refusal_backoff(int attempts);
+
+// What the drain loop must write back for a refused row.
+struct Refusal {
+  std::int64_t id = 0;
+  int partition = 0;
+  int attempts = 0;
+  std::string error;
+  std::chrono::milliseconds backoff{0};
+  bool dead = false;  // attempts reached max_attempts: dead_at now, the tenant flows again
+};
+
+struct Outcomes {
+  std::vector<std::int64_t> published;  // PUBACKed ids
+  std::vector<Refusal> refusals;
+};
+
+class Pipeline {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // Publishes one row; `key` comes back in acked(). False if it was not sent (not connected).
+  using Send = std::function<bool(const Row& row, std::uint64_t key)>;
+
+  struct Options {
+    int max_attempts = 10;
+    std::size_t max_rows = 20000;            // claims stop above this many queued rows
+    std::size_t max_rows_per_tenant = 2000;  // and skip a tenant holding this many
+    // Publishes awaiting their PUBACK, all tenants together (below Paho's max_buffered).
+    std::size_t max_in_flight = 5000;
+    std::chrono::milliseconds transient_retry{100};  // after a send that failed without a refusal
+    std::function<void()> wake;                      // called (without the lock) when the drain loop has work
+    RelayMetrics* metrics = nullptr;
+  };
+
+  Pipeline(Options options, Send send);
+
+  // Rows of one or more tenants, each tenant's in seq order and after any it already has.
+  void add(std::vector<Row> rows);
+  void connected();
+  void lost();
+  // From Paho's thread: reason_code < 0x80 with ok = true is a PUBACK; ok = false with
+  // reason_code ≥ 0x80 is the broker's refusal; any other failure is transient.
+  void acked(std::uint64_t key, bool ok, int reason_code);
+  // Sends the tenants whose backoff has passed.
+  void retry_due();
+  // Forgets the rows of these partitions (their lease is gone); late acks of them are ignored.
+  void drop(std::span<const int> partitions);
+  void drop_all();
+  // Stop sending new rows (SIGTERM); rows in flight still complete.
+  void pause();
+
+  Outcomes take();
+  bool has_outcomes() const;
+  std::size_t queued() const;
+  std::size_t in_flight() const;
+  // Tenants at max_rows_per_tenant, for the claim to skip.
+  std::vector<std::string> full_tenants() const;
+  bool full() const;
+
+ private:
+  struct Tenant {
+    std::deque<std::shared_ptr<Row>> rows;  // shared: a send outside the lock keeps its row
+    std::uint64_t key = 0;                  // of the row in flight, 0 if none
+    Clock::time_point sent{};
+    Clock::time_point retry_at{};
+    bool waiting = false;  // in waiting_ for a free slot of the window
+  };
+  struct Pending {
+    std::shared_ptr<const Row> row;
+    std::uint64_t key;
+  };
+
+  // Under the lock: picks the tenant's head for sending if it may go now.
+  void schedule(Tenant& tenant, Clock::time_point now, std::vector<Pending>& out);
+  // Under the lock: fills the window's free slots from waiting_.
+  void schedule_waiting(Clock::time_point now, std::vector<Pending>& out);
+  // Without the lock.
+  void send_all(const std::vector<Pending>& pending);
+  void notify_if_needed(bool had_outcomes_before);
+
+  Options options_;
+  Send send_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Tenant> tenants_;
+  std::unordered_map<std::uint64_t, Tenant*> in_flight_;
+  std::deque<std::string> waiting_;  // tenants ready to send while the window was full
+  std::uint64_t next_key_ = 0;
+  std::size_t queued_ = 0;
+  bool connected_ = false;
+  bool paused_ = false;
+  Outcomes outcomes_;
+};
+
+}  // namespace amo::relay
