@@ -76,6 +76,7 @@ void Drain::start(mqtt_client::Client& mqtt, metrics::Registry& registry, metric
   po.max_attempts = static_cast<int>(config_.max_attempts);
   po.max_rows = std::max<std::size_t>(20000, 20 * static_cast<std::size_t>(config_.batch_size));
   po.max_rows_per_tenant = po.max_rows / 10;
+  po.window = 4 * static_cast<std::size_t>(config_.batch_size);
   po.wake = [this] { wake(); };
   po.metrics = metrics_.get();
   {
@@ -101,6 +102,8 @@ void Drain::wake() {
     woken_ = true;
   }
   wake_cv_.notify_all();
+  { std::lock_guard lock(marker_mutex_); }
+  marker_cv_.notify_one();
 }
 
 void Drain::sleep_for(std::chrono::milliseconds wait) {
@@ -167,9 +170,12 @@ void Drain::lease_tick(Store& store) {
     if (!acquired.empty()) {
       // What the previous holder left with a seq but unpublished goes first, in seq order.
       auto rows = store.pending(Fence{fence_.owner, acquired, partitions}, *validator_);
-      fence_.leases.insert(fence_.leases.end(), acquired.begin(), acquired.end());
-      std::sort(fence_.leases.begin(), fence_.leases.end(),
-                [](const Lease& a, const Lease& b) { return a.partition < b.partition; });
+      {
+        std::lock_guard lock(fence_mutex_);
+        fence_.leases.insert(fence_.leases.end(), acquired.begin(), acquired.end());
+        std::sort(fence_.leases.begin(), fence_.leases.end(),
+                  [](const Lease& a, const Lease& b) { return a.partition < b.partition; });
+      }
       log::audit("relay lease acquired: owner=" + fence_.owner + " partitions=" + partitions_text(acquired) +
                  " unpublished=" + std::to_string(rows.size()));
       pipeline_->add(std::move(rows));
@@ -178,24 +184,67 @@ void Drain::lease_tick(Store& store) {
   metrics_->partitions.set(static_cast<std::int64_t>(fence_.leases.size()));
 }
 
+Fence Drain::fence_snapshot() {
+  std::lock_guard lock(fence_mutex_);
+  return fence_;
+}
+
 void Drain::flush(Store& store) {
-  auto fresh = pipeline_->take();
-  unflushed_.published.insert(unflushed_.published.end(), fresh.published.begin(), fresh.published.end());
-  unflushed_.refusals.insert(unflushed_.refusals.end(), std::make_move_iterator(fresh.refusals.begin()),
-                             std::make_move_iterator(fresh.refusals.end()));
-  if (!unflushed_.published.empty()) {
-    const std::size_t changed = store.mark_published(fence_, unflushed_.published);
-    // Rows not changed lie in a partition this relay lost, or were marked already.
-    if (changed < unflushed_.published.size()) metrics_->fenced.inc(unflushed_.published.size() - changed);
-    unflushed_.published.clear();
+  Outcomes todo;
+  {
+    std::lock_guard lock(unflushed_mutex_);
+    todo = std::exchange(unflushed_, {});
   }
-  if (!unflushed_.refusals.empty()) {
-    store.record_refusals(fence_, unflushed_.refusals);
-    for (const auto& r : unflushed_.refusals)
-      if (r.dead)
-        log::audit("relay dead letter: id=" + std::to_string(r.id) + " attempts=" + std::to_string(r.attempts) +
-                   " error=" + r.error);
-    unflushed_.refusals.clear();
+  auto fresh = pipeline_->take();
+  todo.published.insert(todo.published.end(), fresh.published.begin(), fresh.published.end());
+  todo.refusals.insert(todo.refusals.end(), std::make_move_iterator(fresh.refusals.begin()),
+                       std::make_move_iterator(fresh.refusals.end()));
+  if (todo.published.empty() && todo.refusals.empty()) return;
+  const Fence fence = fence_snapshot();
+  try {
+    if (!todo.published.empty()) {
+      const std::size_t changed = store.mark_published(fence, todo.published);
+      // Rows not changed lie in a partition this relay lost, or were marked already: the next
+      // holder publishes them again.
+      metrics_->marked.inc(changed);
+      if (changed < todo.published.size()) metrics_->fenced.inc(todo.published.size() - changed);
+      pipeline_->confirm(todo.published.size());
+      todo.published.clear();
+    }
+    if (!todo.refusals.empty()) {
+      store.record_refusals(fence, todo.refusals);
+      for (const auto& r : todo.refusals)
+        if (r.dead)
+          log::audit("relay dead letter: id=" + std::to_string(r.id) + " attempts=" + std::to_string(r.attempts) +
+                     " error=" + r.error);
+    }
+  } catch (...) {
+    std::lock_guard lock(unflushed_mutex_);
+    unflushed_.published.insert(unflushed_.published.end(), todo.published.begin(), todo.published.end());
+    unflushed_.refusals.insert(unflushed_.refusals.end(), std::make_move_iterator(todo.refusals.begin()),
+                               std::make_move_iterator(todo.refusals.end()));
+    throw;
+  }
+}
+
+void Drain::mark_loop() {
+  pg::Connection connection(pg_options(config_, nullptr));
+  Store store(connection, fence_.partitions, static_cast<int>(config_.lease_seconds), &marker_stop_);
+  while (!marker_stop_) {
+    {
+      std::unique_lock lock(marker_mutex_);
+      marker_cv_.wait_for(lock, 100ms, [&] { return marker_stop_.load() || pipeline_->has_outcomes(); });
+    }
+    if (marker_stop_) break;
+    try {
+      flush(store);
+    } catch (const pqxx::broken_connection&) {
+      connection.lost();
+      std::this_thread::sleep_for(100ms);
+    } catch (const std::exception& e) {
+      log::warning(std::string("outbox marks: ") + e.what());
+      std::this_thread::sleep_for(100ms);
+    }
   }
 }
 
@@ -215,6 +264,7 @@ void Drain::run() {
   auto poll = poll_min;
   auto next_lease = std::chrono::steady_clock::now();
   bool partitions_ready = false;
+  std::thread marker([this] { mark_loop(); });
 
   while (!stopping_) {
     auto wait = poll;
@@ -223,7 +273,6 @@ void Drain::run() {
         store.ensure_partitions();
         partitions_ready = true;
       }
-      flush(store);
       if (std::chrono::steady_clock::now() >= next_lease) {
         lease_tick(store);
         next_lease = std::chrono::steady_clock::now() + lease_every;
@@ -272,6 +321,9 @@ void Drain::run() {
   pipeline_->pause();
   const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
   while (pipeline_->in_flight() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  marker_stop_ = true;
+  marker_cv_.notify_all();
+  marker.join();
   try {
     flush(store);
     store.release(fence_);

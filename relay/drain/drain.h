@@ -2,10 +2,11 @@
 // The outbox drain of amo-relay (DESIGN §5): one thread owns a Postgres connection and runs
 // the loop — hold a fair share of the partition leases, claim due rows of owned partitions
 // (seq assigned, invalid rows dead-lettered), hand them to the Pipeline that publishes them
-// QoS 1 through the daemon's MQTT connection, and write back what the broker acknowledged or
-// refused. Adaptive polling: at once after a full batch, doubling from poll_min_ms to
-// poll_max_ms while idle. A second thread with its own connection reports the backlog and
-// applies retention (history_days).
+// QoS 1 through the daemon's MQTT connection. Adaptive polling: at once after a full batch,
+// doubling from poll_min_ms to poll_max_ms while idle. A marker thread with its own
+// connection writes back what the broker acknowledged or refused as soon as it is known (so a
+// crash repeats little: rows in flight plus one mark in progress). A third thread reports the
+// backlog and applies retention (history_days).
 #include <mqtt/async_client.h>
 
 #include <atomic>
@@ -52,13 +53,16 @@ class Drain : private mqtt::iaction_listener {
 
  private:
   void run();
+  void mark_loop();
   void housekeeping();
   bool send(const Row& row, std::uint64_t key);
   void on_success(const mqtt::token& tok) override;
   void on_failure(const mqtt::token& tok) override;
 
   void lease_tick(Store& store);
+  // Writes back the pipeline's outcomes (and any a failed flush left) under the current fence.
   void flush(Store& store);
+  Fence fence_snapshot();
   void resync(Store& store);
   void drop_leases(const std::vector<Lease>& gone, std::string_view why);
   void sleep_for(std::chrono::milliseconds wait);
@@ -74,10 +78,16 @@ class Drain : private mqtt::iaction_listener {
   bool broker_connected_ = false;
   std::unique_ptr<Pipeline> pipeline_;
 
-  // The drain thread's own state.
+  // Written by the drain thread only (under fence_mutex_), read by the marker.
   Fence fence_;
-  Outcomes unflushed_;
-  std::unique_ptr<envelope::Validator> validator_;
+  std::mutex fence_mutex_;
+  std::mutex unflushed_mutex_;
+  Outcomes unflushed_;                              // outcomes a failed write left, for the next flush
+  std::unique_ptr<envelope::Validator> validator_;  // the drain thread's
+
+  std::atomic<bool> marker_stop_{false};
+  std::mutex marker_mutex_;
+  std::condition_variable marker_cv_;
 
   std::atomic<bool> stopping_{false};
   std::mutex wake_mutex_;

@@ -17,7 +17,7 @@ Pipeline::Pipeline(Options options, Send send) : options_(std::move(options)), s
 
 void Pipeline::schedule(Tenant& tenant, Clock::time_point now, std::vector<Pending>& out) {
   if (!connected_ || paused_ || tenant.key != 0 || tenant.rows.empty() || now < tenant.retry_at) return;
-  if (in_flight_.size() >= options_.max_in_flight) {
+  if (window_used() >= options_.window) {
     if (!tenant.waiting) {
       tenant.waiting = true;
       waiting_.push_back(tenant.rows.front()->amo_id);
@@ -32,7 +32,7 @@ void Pipeline::schedule(Tenant& tenant, Clock::time_point now, std::vector<Pendi
 }
 
 void Pipeline::schedule_waiting(Clock::time_point now, std::vector<Pending>& out) {
-  while (!waiting_.empty() && in_flight_.size() < options_.max_in_flight) {
+  while (!waiting_.empty() && window_used() < options_.window) {
     auto it = tenants_.find(waiting_.front());
     waiting_.pop_front();
     if (it == tenants_.end() || !it->second.waiting) continue;  // dropped, or sent since
@@ -195,7 +195,18 @@ void Pipeline::pause() {
 
 Outcomes Pipeline::take() {
   std::lock_guard lock(mutex_);
+  unconfirmed_ += outcomes_.published.size();
   return std::exchange(outcomes_, {});
+}
+
+void Pipeline::confirm(std::size_t published) {
+  std::vector<Pending> pending;
+  {
+    std::lock_guard lock(mutex_);
+    unconfirmed_ -= std::min(published, unconfirmed_);
+    schedule_waiting(Clock::now(), pending);
+  }
+  send_all(pending);
 }
 
 bool Pipeline::has_outcomes() const {

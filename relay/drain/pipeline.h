@@ -54,8 +54,10 @@ class Pipeline {
     int max_attempts = 10;
     std::size_t max_rows = 20000;            // claims stop above this many queued rows
     std::size_t max_rows_per_tenant = 2000;  // and skip a tenant holding this many
-    // Publishes awaiting their PUBACK, all tenants together (below Paho's max_buffered).
-    std::size_t max_in_flight = 5000;
+    // The window: rows sent whose PUBACK is not yet written to Postgres (in flight, acked
+    // but not taken, taken but not confirmed), all tenants together. A crash repeats at most
+    // this many rows; it also bounds Paho's queue (below its max_buffered).
+    std::size_t window = 400;
     std::chrono::milliseconds transient_retry{100};  // after a send that failed without a refusal
     std::function<void()> wake;                      // called (without the lock) when the drain loop has work
     RelayMetrics* metrics = nullptr;
@@ -78,7 +80,10 @@ class Pipeline {
   // Stop sending new rows (SIGTERM); rows in flight still complete.
   void pause();
 
+  // Hands over the outcomes to write; their rows stay in the window until confirm().
   Outcomes take();
+  // `published` rows of a take() are written (or given up on: fenced): the window moves on.
+  void confirm(std::size_t published);
   bool has_outcomes() const;
   std::size_t queued() const;
   std::size_t in_flight() const;
@@ -115,6 +120,8 @@ class Pipeline {
   std::deque<std::string> waiting_;  // tenants ready to send while the window was full
   std::uint64_t next_key_ = 0;
   std::size_t queued_ = 0;
+  std::size_t unconfirmed_ = 0;  // published rows taken but not confirmed
+  std::size_t window_used() const { return in_flight_.size() + outcomes_.published.size() + unconfirmed_; }
   bool connected_ = false;
   bool paused_ = false;
   Outcomes outcomes_;

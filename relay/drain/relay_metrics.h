@@ -12,6 +12,7 @@ struct RelayMetrics {
                            "Age of the oldest outbox row not yet published nor dead, in seconds.")),
         claimed(r.counter("amo_relay_claimed_total", "Outbox rows given a seq by this relay.")),
         published(r.counter("amo_relay_published_total", "Outbox rows the broker acknowledged (PUBACK).")),
+        marked(r.counter("amo_relay_marked_total", "PUBACKed rows whose published_at this relay wrote.")),
         puback_seconds(
             r.histogram("amo_relay_puback_seconds", "From publish to PUBACK, in seconds.", metrics::kLatencyBuckets)),
         refused(r.counter("amo_relay_refused_total", "Publishes the broker refused (v5 PUBACK reason >= 0x80).")),
@@ -31,6 +32,7 @@ struct RelayMetrics {
   metrics::Gauge& oldest_age;
   metrics::Counter& claimed;
   metrics::Counter& published;
+  metrics::Counter& marked;
   metrics::Histogram& puback_seconds;
   metrics::Counter& refused;
   metrics::Counter& dead_invalid;

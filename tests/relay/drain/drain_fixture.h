@@ -66,7 +66,7 @@ struct OutboxRow {
 };
 std::vector<OutboxRow> outbox(const harness::Postgres& pg);
 
-// Checks (doctest CHECKs inside) that every tenant's seq runs 1..N in id order with no gap.
+// Checks (doctest CHECKs inside) that every tenant's seqs are exactly 1..N: no gap, no repeat.
 void check_seq_gap_free(const std::vector<OutboxRow>& rows);
 // Checks that, per tenant, the seq of each envelope id's first delivery strictly increases
 // (redeliveries of a seq already seen are allowed) and that a redelivery keeps its id's seq.
