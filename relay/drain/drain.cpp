@@ -148,6 +148,7 @@ void Drain::drop_leases(const std::vector<Lease>& gone, std::string_view why) {
 }
 
 void Drain::lease_tick(Store& store) {
+  const auto renew_started = std::chrono::steady_clock::now();
   const int live = store.heartbeat(fence_.owner);
   const auto held = store.renew(fence_);
   std::vector<Lease> gone;
@@ -181,6 +182,8 @@ void Drain::lease_tick(Store& store) {
       pipeline_->add(std::move(rows));
     }
   }
+  // Every lease held now was renewed (or taken) after renew_started.
+  pipeline_->lease_valid_until(renew_started + std::chrono::seconds(config_.lease_seconds));
   metrics_->partitions.set(static_cast<std::int64_t>(fence_.leases.size()));
 }
 

@@ -16,7 +16,9 @@ std::chrono::milliseconds refusal_backoff(int attempts) {
 Pipeline::Pipeline(Options options, Send send) : options_(std::move(options)), send_(std::move(send)) {}
 
 void Pipeline::schedule(Tenant& tenant, Clock::time_point now, std::vector<Pending>& out) {
-  if (!connected_ || paused_ || tenant.key != 0 || tenant.rows.empty() || now < tenant.retry_at) return;
+  if (!connected_ || paused_ || now >= lease_deadline_ || tenant.key != 0 || tenant.rows.empty() ||
+      now < tenant.retry_at)
+    return;
   if (window_used() >= options_.window) {
     if (!tenant.waiting) {
       tenant.waiting = true;
@@ -191,6 +193,17 @@ void Pipeline::drop_all() {
 void Pipeline::pause() {
   std::lock_guard lock(mutex_);
   paused_ = true;
+}
+
+void Pipeline::lease_valid_until(Clock::time_point t) {
+  std::vector<Pending> pending;
+  {
+    std::lock_guard lock(mutex_);
+    lease_deadline_ = t;
+    const auto now = Clock::now();
+    for (auto& [amo, tenant] : tenants_) schedule(tenant, now, pending);
+  }
+  send_all(pending);
 }
 
 Outcomes Pipeline::take() {

@@ -79,6 +79,11 @@ class Pipeline {
   void drop_all();
   // Stop sending new rows (SIGTERM); rows in flight still complete.
   void pause();
+  // Nothing is sent after `t` (monotonic): the leases were last renewed a lease period
+  // before. A relay resumed after a pause (SIGSTOP) longer than its lease therefore sends
+  // nothing on Paho's thread until the drain loop has renewed and dropped what it lost.
+  // Sends what waited if `t` lies ahead.
+  void lease_valid_until(Clock::time_point t);
 
   // Hands over the outcomes to write; their rows stay in the window until confirm().
   Outcomes take();
@@ -124,6 +129,7 @@ class Pipeline {
   std::size_t window_used() const { return in_flight_.size() + outcomes_.published.size() + unconfirmed_; }
   bool connected_ = false;
   bool paused_ = false;
+  Clock::time_point lease_deadline_ = Clock::time_point::max();
   Outcomes outcomes_;
 };
 

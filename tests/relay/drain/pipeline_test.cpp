@@ -2,6 +2,7 @@
 // flight per tenant, seq order across acks, refusals, lost connections and dropped leases.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -182,4 +183,16 @@ TEST_CASE("paused: rows in flight complete, nothing new is sent; a failed send w
   g.up = true;
   g.pipeline.connected();
   CHECK(ids(g.sent) == std::vector<std::int64_t>{1});
+}
+
+TEST_CASE("past the lease deadline nothing is sent until the leases are renewed") {
+  Harness h;
+  h.pipeline.connected();
+  h.pipeline.lease_valid_until(Pipeline::Clock::now() - 1ms);
+  h.pipeline.add({row(1, "A", 1), row(2, "B", 1)});
+  CHECK(h.sent.empty());
+  h.pipeline.lease_valid_until(Pipeline::Clock::now() + 10s);
+  auto sent = ids(h.sent);
+  std::sort(sent.begin(), sent.end());
+  CHECK(sent == std::vector<std::int64_t>{1, 2});
 }
