@@ -16,3 +16,20 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON realtime_relay_instances TO amo_realtime
 -- their PUBACK (up to the relays' in-memory window) would otherwise be scanned past at
 -- every claim.
 CREATE INDEX realtime_outbox_unclaimed_idx ON realtime_outbox (id) WHERE seq IS NULL;
+
+-- Optional wake-up of idle relays (`notify = true`): one NOTIFY per inserting statement.
+-- Created disabled, because NOTIFY takes a global lock at every producer's commit (about
+-- half the insert rate here, FACTS.md); an operator who wants it runs, as the owner,
+--   ALTER TABLE realtime_outbox ENABLE TRIGGER realtime_outbox_notify;
+CREATE FUNCTION realtime_outbox_notify() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  PERFORM pg_notify('realtime_outbox', '');
+  RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER realtime_outbox_notify AFTER INSERT ON realtime_outbox
+  FOR EACH STATEMENT EXECUTE FUNCTION realtime_outbox_notify();
+ALTER TABLE realtime_outbox DISABLE TRIGGER realtime_outbox_notify;

@@ -29,7 +29,8 @@ std::string partitions_text(const std::vector<Lease>& leases) {
   return out;
 }
 
-pg::Options pg_options(const config::Config& config, metrics::DaemonMetrics* m) {
+// listen: this connection waits for the optional NOTIFY of realtime_outbox_notify.
+pg::Options pg_options(const config::Config& config, metrics::DaemonMetrics* m, bool listen = false) {
   pg::Options o;
   o.url = config.database_url;
   o.prepared = store_statements();
@@ -37,6 +38,7 @@ pg::Options pg_options(const config::Config& config, metrics::DaemonMetrics* m) 
   // lease rows locked for longer than a lease: Postgres ends such a session.
   o.session_sql = {"SET idle_in_transaction_session_timeout = " + std::to_string(config.lease_seconds * 1000),
                    "SET application_name = 'amo-relay'"};
+  if (config.notify && listen) o.session_sql.push_back("LISTEN realtime_outbox");
   if (m) {
     o.reconnects = &m->db_reconnects;
     o.up = &m->db_up;
@@ -258,7 +260,7 @@ void Drain::resync(Store& store) {
 }
 
 void Drain::run() {
-  pg::Connection connection(pg_options(config_, daemon_metrics_));
+  pg::Connection connection(pg_options(config_, daemon_metrics_, true));
   Store store(connection, fence_.partitions, static_cast<int>(config_.lease_seconds), &stopping_);
   const auto poll_min = std::chrono::milliseconds(config_.poll_min_ms);
   const auto poll_max = std::chrono::milliseconds(config_.poll_max_ms);
@@ -274,6 +276,10 @@ void Drain::run() {
     try {
       if (!partitions_ready) {
         store.ensure_partitions();
+        if (config_.notify && !store.notify_trigger_enabled())
+          log::warning(
+              "notify = true, but the realtime_outbox_notify trigger is disabled: idle relays wake by "
+              "polling only (ALTER TABLE realtime_outbox ENABLE TRIGGER realtime_outbox_notify)");
         partitions_ready = true;
       }
       if (std::chrono::steady_clock::now() >= next_lease) {
@@ -317,7 +323,19 @@ void Drain::run() {
       log::error(std::string("outbox drain: ") + e.what());
       wait = poll_max;
     }
-    sleep_for(wait);
+    // Never past the next lease renewal.
+    wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::max(next_lease - std::chrono::steady_clock::now(), std::chrono::nanoseconds(0))));
+    if (config_.notify && connection.connected()) {
+      // A NOTIFY from a producer's commit ends the wait early (SIGTERM within the wait).
+      try {
+        connection.get().await_notification(wait.count() / 1000, (wait.count() % 1000) * 1000);
+      } catch (const pqxx::broken_connection&) {
+        connection.lost();
+      }
+    } else {
+      sleep_for(wait);
+    }
   }
 
   // SIGTERM: nothing new is sent; rows in flight get their PUBACK (or not) and are marked.

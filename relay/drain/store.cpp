@@ -74,6 +74,9 @@ const char* const kRefuse =
     "WHERE o.id = r.id AND o.published_at IS NULL AND o.dead_at IS NULL "
     "AND " AMO_PARTITION_OF("o.amo_id") " IN (SELECT partition FROM fence)";
 
+const char* const kNotifyEnabled =
+    "SELECT count(*) FROM pg_trigger WHERE tgname = 'realtime_outbox_notify' AND tgenabled <> 'D'";
+
 const char* const kEnsurePartitions =
     "INSERT INTO realtime_relay_leases (partition) SELECT generate_series(0, $1::int - 1) ON CONFLICT DO NOTHING";
 
@@ -152,7 +155,8 @@ std::vector<pg::Statement> store_statements() {
           {"relay_acquire", kAcquire},
           {"relay_release", kRelease},
           {"relay_backlog", kBacklog},
-          {"relay_prune", kPrune}};
+          {"relay_prune", kPrune},
+          {"relay_notify_enabled", kNotifyEnabled}};
 }
 
 Store::Store(pg::Connection& connection, int partitions, int lease_seconds, const std::atomic<bool>* stop)
@@ -162,6 +166,13 @@ void Store::ensure_partitions() {
   pqxx::work w(db());
   w.exec_prepared("relay_partitions", partitions_);
   w.commit();
+}
+
+bool Store::notify_trigger_enabled() {
+  pqxx::work w(db());
+  const auto r = w.exec_prepared1("relay_notify_enabled");
+  w.commit();
+  return r[0].as<int>() > 0;
 }
 
 int Store::heartbeat(const std::string& owner) {

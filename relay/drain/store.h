@@ -45,6 +45,9 @@ class Store {
   // `stop`: set at shutdown, so a call waiting for Postgres to come back gives up.
   Store(pg::Connection& connection, int partitions, int lease_seconds, const std::atomic<bool>* stop = nullptr);
 
+  // Whether realtime_outbox_notify is enabled (only then does `notify` wake the relay).
+  bool notify_trigger_enabled();
+
   // --- leases
   // Creates the lease rows 0..partitions-1 that do not exist yet.
   void ensure_partitions();

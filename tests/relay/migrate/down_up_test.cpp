@@ -53,6 +53,7 @@ TEST_CASE("down all the way on a populated database, then up again") {
        [&] {
          CHECK_FALSE(f.table_exists("realtime_relay_instances"));
          CHECK(f.count("SELECT count(*) FROM pg_indexes WHERE indexname = 'realtime_outbox_unclaimed_idx'") == 0);
+         CHECK(f.scalar("SELECT to_regprocedure('realtime_outbox_notify()') IS NULL") == "t");
          CHECK(f.count("SELECT count(*) FROM realtime_relay_leases") == 1);
          CHECK(role_exists(f, "amo_realtime_app"));
        }},
