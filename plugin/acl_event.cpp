@@ -5,7 +5,9 @@ namespace amo::plugin {
 // Hot path (READ runs on every delivery): one hash lookup, then the allocation-free core check.
 bool AuthPlugin::on_acl(const void* client, acl::Access access, std::string_view topic, int qos, bool retain) {
   const Session* s = sessions_.find(client);
-  if (!s || s->closing) {
+  // An offline session writes only its Will, which 2.0.11 sends with this check alone (no
+  // MESSAGE event): never validated or stamped, so never allowed.
+  if (!s || s->closing || (access == acl::Access::write && !s->online)) {
     stats_.denied(acl::Status::not_allowed);
     return false;
   }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/ids.h"
+#include "plugin/token_digest.h"
 
 namespace amo::plugin {
 
@@ -78,9 +79,13 @@ AuthResult AuthPlugin::refuse(Reason reason, std::string_view cid, const token::
 
 AuthResult AuthPlugin::on_basic_auth(const void* client, std::string_view client_id, std::string_view password,
                                      const Clock& now) {
+  if (reauth_pass_) return reauth(client, client_id, password);
   if (Session* tracked = sessions_.find(client)) {
-    if (tracked->online) return recheck(*tracked, password);
-    sessions_.remove(client);  // Mosquitto freed that durable session and reused its memory
+    // Only SIGHUP re-authenticates a live client (above), and a live client is never freed
+    // without DISCONNECT; so this one was offline: Mosquitto expired that durable session
+    // (no DISCONNECT) and reused its memory for this new connection.
+    if (tracked->online) return recheck(*tracked, client_id, password);
+    sessions_.remove(client);
   }
 
   if (!tick_seen_ && now.mono_ns - start_mono_ns_ > 2'000'000'000) {
@@ -112,8 +117,10 @@ AuthResult AuthPlugin::on_basic_auth(const void* client, std::string_view client
     return refuse(stats::ConnectStatus::client_id_in_use, client_id, &c);
   }
 
-  Session s{client, c.cid, Session::identity(c.amo, c.sub, c.jti), c.threads, c.iat, c.exp, 0, RateLimit(rate_limits_, now.mono_ns), c.role};
+  Session s{client, c.cid, Session::identity(c.amo, c.sub, c.jti), c.threads, c.iat, c.exp, 0,
+            rate_for(c.cid, user_key, now.mono_ns), c.role};
   s.keys_epoch = keys_epoch_;
+  s.token = digest_of(password);
   if (c.role == Role::user) {
     // sess_exp absent or beyond max_session is capped at connect time + max_session.
     const std::int64_t cap = now.now_s + options_.max_session;
@@ -126,11 +133,31 @@ AuthResult AuthPlugin::on_basic_auth(const void* client, std::string_view client
   return AuthResult{true, user_key};
 }
 
-// SIGHUP makes 2.0.11 re-run BASIC_AUTH with the stored password: check the signature with the
-// reloaded keys and revocation, not expiry, and count nothing again. Verifying "as of" the
-// token's own iat checks every rule except the clock. While every key that verified it is
-// still loaded unchanged (keys_epoch), the earlier signature check still holds.
-AuthResult AuthPlugin::recheck(Session& s, std::string_view password) {
+// A reconnect does not refill the bucket, and after an abuse kick the user waits out the cooldown.
+RateLimit AuthPlugin::rate_for(std::string_view cid, std::string_view user_key, std::int64_t now_ns) {
+  RateLimit r = sessions_.rate_for(cid, user_key).value_or(RateLimit(rate_limits_, now_ns));
+  if (const std::int64_t until = sessions_.cooldown_until(user_key); until > now_ns)
+    r.cool_down(rate_limits_, now_ns, until - now_ns);
+  return r;
+}
+
+// BASIC_AUTH during the SIGHUP pass (on_reload): a client the broker keeps, live or offline.
+AuthResult AuthPlugin::reauth(const void* client, std::string_view client_id, std::string_view password) {
+  if (Session* s = sessions_.find(client)) return recheck(*s, client_id, password);
+  // Offline and not (or no longer) ours: ended at sess_exp, revoked, or a clean start with a
+  // session expiry. Refused, 2.0.11 would disconnect it a second time (see close()). Accepted,
+  // it stays unknown: every ACL check, MESSAGE and CONTROL of an unknown client is denied.
+  return AuthResult{true, {}};
+}
+
+// Re-checks a tracked session in place, counting nothing again: the broker's stored client id
+// and token must still be the ones it was admitted with, then its signature (with the reloaded
+// keys) and revocation, not expiry. Verifying "as of" the token's own iat checks every rule
+// except the clock. While every key that verified it is still loaded unchanged (keys_epoch),
+// the earlier signature check still holds.
+AuthResult AuthPlugin::recheck(Session& s, std::string_view client_id, std::string_view password) {
+  if (client_id != s.cid) return refuse_reauth(s, stats::ConnectStatus::client_id_mismatch);
+  if (!same_token(s.token, password)) return refuse_reauth(s, token::Status::bad_signature);
   token::Status st = token::Status::ok;
   if (s.keys_epoch != keys_epoch_) {
     st = verifier_.verify(password, keys_, s.iat, claims_);
@@ -139,14 +166,19 @@ AuthResult AuthPlugin::recheck(Session& s, std::string_view password) {
   }
   if (st != token::Status::ok) return refuse_reauth(s, st);
   if (revocations_.is_revoked(s.user_key(), s.jti(), s.iat)) return refuse_reauth(s, stats::ConnectStatus::revoked);
-  return AuthResult{true, std::string(s.user_key())};
+  return AuthResult{true, s.online ? std::string(s.user_key()) : std::string{}};
 }
 
-// 2.0.11 disconnects a client whose re-auth fails; until then its ACL checks deny.
+// 2.0.11 disconnects a live client whose re-auth fails; until then its ACL checks deny. An
+// offline one is never refused (see close()): it is forgotten, so every check denies.
 template <typename Reason>
 AuthResult AuthPlugin::refuse_reauth(Session& s, Reason reason) {
   stats_.denied(reason);
-  audit(LogLevel::warning, "reauth_refused", &s, name(reason));
+  audit(LogLevel::warning, "reauth_refused", &s, name(reason), s.online ? std::string_view{} : "offline=forgotten");
+  if (!s.online) {
+    sessions_.remove(s.client);
+    return AuthResult{true, {}};
+  }
   s.closing = true;
   return {};
 }

@@ -29,7 +29,7 @@ struct Clock {
 
 struct AuthResult {
   bool ok = false;
-  std::string username;  // "<amo>:<sub>" to set on success
+  std::string username;  // "<amo>:<sub>" to set on success; empty: leave the username as it is
 };
 
 struct MessageResult {
@@ -59,8 +59,13 @@ class AuthPlugin {
                            const Clock& now);
   // durable: Mosquitto keeps the client's session (clean session / clean start false).
   void on_disconnect(const void* client, bool durable);
-  // Returns the sessions to kick now; their ACL checks already deny.
+  // Returns the sessions to kick now; their ACL checks already deny. Never an offline one.
   std::vector<Kick> on_tick(const Clock& now);
+  // SIGHUP: 2.0.11 fires RELOAD, then re-runs BASIC_AUTH for every client it keeps (offline
+  // durable sessions too), then TICK, all in one pass of its loop: until that TICK every
+  // BASIC_AUTH is such a re-check, never a new connection. Without TICK there is no such
+  // pass to rely on (and every connection is refused anyway, no_tick).
+  void on_reload() noexcept { reauth_pass_ = tick_seen_; }
   // $CONTROL/amo-realtime/v1/revoke; false (and nothing changed) for bad input or a non-service.
   bool on_revoke(const void* client, std::string_view payload);
 
@@ -77,10 +82,14 @@ class AuthPlugin {
   // Counts the reason in stats and writes the audit line (never the token).
   template <typename Reason>
   AuthResult refuse(Reason reason, std::string_view cid, const token::Claims* c);
-  AuthResult recheck(Session& s, std::string_view password);
+  AuthResult reauth(const void* client, std::string_view client_id, std::string_view password);
+  AuthResult recheck(Session& s, std::string_view client_id, std::string_view password);
   template <typename Reason>
   AuthResult refuse_reauth(Session& s, Reason reason);
+  // Ends a session for `reason`: a live one is denied everything and queued for a kick in
+  // `out`; an offline one is forgotten (see close()).
   void close(Session& s, stats::KickReason reason, std::vector<Kick>& out);
+  RateLimit rate_for(std::string_view cid, std::string_view user_key, std::int64_t now_ns);
 
   Options options_;
   LogFn log_;
@@ -100,9 +109,11 @@ class AuthPlugin {
   stats::BrokerStats stats_;
   std::int64_t start_mono_ns_;
   bool tick_seen_ = false;
+  bool reauth_pass_ = false;  // between RELOAD and the next TICK (on_reload)
   bool no_tick_logged_ = false;
   std::int64_t next_stats_ns_ = 0;
   std::int64_t next_prune_s_ = 0;
+  std::int64_t next_rate_prune_ns_ = 0;
 };
 
 }  // namespace amo::plugin

@@ -24,6 +24,9 @@ MessageResult AuthPlugin::on_message(const void* client, std::string_view topic,
       return {};
     case RateLimit::Verdict::abuse:
       ++stats_.rate_dropped;
+      // Its next sessions (any client id of the user) start in debt: reconnecting is no reset.
+      s->rate.cool_down(rate_limits_, now.mono_ns, RateLimit::kAbuseCooldownNs);
+      sessions_.cool_down(s->user_key(), now.mono_ns + RateLimit::kAbuseCooldownNs);
       close(*s, stats::KickReason::abuse, pending_kicks_);
       return {};
   }

@@ -56,7 +56,8 @@ int on_basic_auth(int, void* event_data, void* userdata) {
   const char* id = mosquitto_client_id(ev->client);
   auto r = g.plugin->on_basic_auth(ev->client, id ? id : "", ev->password ? ev->password : "", Clock::read());
   if (!r.ok) return MOSQ_ERR_AUTH;
-  if (mosquitto_set_username(ev->client, r.username.c_str()) != MOSQ_ERR_SUCCESS) return MOSQ_ERR_AUTH;
+  if (!r.username.empty() && mosquitto_set_username(ev->client, r.username.c_str()) != MOSQ_ERR_SUCCESS)
+    return MOSQ_ERR_AUTH;
   return MOSQ_ERR_SUCCESS;
 }
 
@@ -117,7 +118,9 @@ int on_disconnect(int, void* event_data, void* userdata) {
 }
 
 int on_reload(int, void*, void* userdata) {
-  reload_jwks(*static_cast<Glue*>(userdata));
+  auto& g = *static_cast<Glue*>(userdata);
+  g.plugin->on_reload();
+  reload_jwks(g);
   return MOSQ_ERR_SUCCESS;
 }
 

@@ -1,6 +1,7 @@
 #include "plugin/revocations.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "core/token/claims.h"
 
@@ -24,9 +25,20 @@ bool Revocations::is_revoked(std::string_view user_key, std::string_view jti, st
   return false;
 }
 
+namespace {
+// `before` and `exp` come from a service's command and may be near either end of int64: a
+// wrapped sum would prune (and so lift) a revocation at once.
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
+  std::int64_t sum = 0;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+}
+}  // namespace
+
 void Revocations::prune(std::int64_t now, std::int64_t longest_lifetime) {
-  std::erase_if(users_, [&](const auto& e) { return e.second + longest_lifetime + token::kLeewaySeconds < now; });
-  std::erase_if(jtis_, [&](const auto& e) { return e.second + token::kLeewaySeconds < now; });
+  const std::int64_t user_margin = saturating_add(longest_lifetime, token::kLeewaySeconds);
+  std::erase_if(users_, [&](const auto& e) { return saturating_add(e.second, user_margin) < now; });
+  std::erase_if(jtis_, [&](const auto& e) { return saturating_add(e.second, token::kLeewaySeconds) < now; });
 }
 
 }  // namespace amo::plugin

@@ -13,8 +13,6 @@ void bump(std::unordered_map<Key, std::int64_t>& m, Key k, int delta) {
   auto it = m.try_emplace(std::move(k), 0).first;
   if ((it->second += delta) <= 0) m.erase(it);
 }
-
-std::size_t user_hash(std::string_view user_key) noexcept { return std::hash<std::string_view>{}(user_key); }
 }  // namespace
 
 stats::ConnectStatus SessionTable::admit(std::string_view cid, std::string_view user_key,
@@ -44,11 +42,20 @@ void SessionTable::note_due(const Session& s) noexcept {
 Session& SessionTable::add(Session s) {
   if (auto it = by_cid_.find(s.cid); it != by_cid_.end()) remove(it->second->client);
   remove(s.client);
+  carry_.forget(s.cid);  // s has the bucket now (rate_for)
   Session& ref = by_client_.try_emplace(s.client, std::move(s)).first->second;
   by_cid_.emplace(std::string_view(ref.cid), &ref);
   count(ref, +1);
   note_due(ref);
   return ref;
+}
+
+std::optional<RateLimit> SessionTable::rate_for(std::string_view cid, std::string_view user_key) {
+  if (const Session* same = find_cid(cid)) {
+    if (same->user_key() == user_key) return same->rate;
+    return std::nullopt;
+  }
+  return carry_.take(cid, user_hash(user_key));
 }
 
 Session* SessionTable::find(const void* client) noexcept {
@@ -72,7 +79,9 @@ void SessionTable::set_offline(const void* client) {
 void SessionTable::remove(const void* client) {
   auto it = by_client_.find(client);
   if (it == by_client_.end()) return;
-  count(it->second, -1);
+  const Session& s = it->second;
+  if (s.role == Role::user) carry_.keep(s.cid, user_hash(s.user_key()), s.rate);
+  count(s, -1);
   by_cid_.erase(std::string_view(it->second.cid));  // before the session its key views goes
   by_client_.erase(it);
 }

@@ -3,6 +3,7 @@
 // client id (takeover, kicks). 2.0.11 has no API to list clients, so this is the only record.
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -11,7 +12,9 @@
 
 #include "core/identity.h"
 #include "core/stats/broker_stats.h"
+#include "plugin/rate_carry.h"
 #include "plugin/rate_limit.h"
+#include "plugin/token_digest.h"
 
 namespace amo::plugin {
 
@@ -26,8 +29,11 @@ struct Session {
   RateLimit rate;
   Role role = Role::user;
   bool closing = false;  // set before a kick so every ACL check denies from then on
-  bool online = true;    // false: a durable session whose client left; still read-checked, not counted
+  // false: a durable session whose client left; still read-checked (messages queue for it),
+  // never written for (its Will), not counted, never kicked
+  bool online = true;
   std::uint32_t keys_epoch = 0;  // AuthPlugin's key epoch when this session's signature was last checked
+  TokenDigest token{};           // of the token it was admitted with (SIGHUP re-checks compare)
 
   // Ids never contain ':' or ' ' and a jti is base64url (DESIGN §2), so ident splits unambiguously.
   static std::string identity(std::string_view amo, std::string_view sub, std::string_view jti) {
@@ -58,9 +64,18 @@ class SessionTable {
                              std::int64_t max_per_tenant) const;
   // Adds s, replacing (and forgetting the client pointer of) a session with the same cid.
   Session& add(Session s);
+  // The publish bucket a new session of this cid and user starts with: the one of the session
+  // it replaces, or the one a session of that cid left lately; nullopt: start fresh. The
+  // cooldown after an abuse kick is the caller's (cooldown_until).
+  std::optional<RateLimit> rate_for(std::string_view cid, std::string_view user_key);
+  void cool_down(std::string_view user_key, std::int64_t until_ns) { carry_.cool_down(user_hash(user_key), until_ns); }
+  std::int64_t cooldown_until(std::string_view user_key) const { return carry_.cooldown_until(user_hash(user_key)); }
+  void prune_rates(const RateLimit::Limits& limits, std::int64_t now_ns) { carry_.prune(limits, now_ns); }
+  std::size_t carried_rates() const noexcept { return carry_.size(); }
   Session* find(const void* client) noexcept;
   Session* find_cid(std::string_view cid) noexcept;
-  // Forgets the session of this client pointer, if it is still the current one.
+  // Forgets the session of this client pointer, if it is still the current one; a user's
+  // publish bucket stays behind for its cid.
   void remove(const void* client);
   // The client left but Mosquitto keeps its durable session and queues messages for it (with
   // READ checks): keep the identity, stop counting it. Offline services are reported by
@@ -74,6 +89,7 @@ class SessionTable {
   std::size_t size() const noexcept { return by_client_.size(); }
 
  private:
+  static std::size_t user_hash(std::string_view user_key) noexcept { return std::hash<std::string_view>{}(user_key); }
   void count(const Session& s, int delta);
   void note_due(const Session& s) noexcept;
 
@@ -84,6 +100,7 @@ class SessionTable {
   std::unordered_map<std::size_t, std::int64_t> per_user_;
   std::unordered_map<std::string, std::int64_t> per_tenant_;
   std::int64_t next_due_ = std::numeric_limits<std::int64_t>::max();
+  RateCarry carry_;
 };
 
 }  // namespace amo::plugin

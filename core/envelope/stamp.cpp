@@ -28,7 +28,9 @@ Status stamp(const Verdict& valid, const StampInput& in, std::string& out) {
   out.clear();
   out += "{\"v\":1,\"id\":\"";
   if (has_cmid) {
-    const std::string_view name[] = {in.amo, "/", in.sender, "/", client_msg_id};
+    // Kind and thread are part of the name: one client_msg_id reused for a read receipt or in
+    // another thread must not get the id of an envelope already stored.
+    const std::string_view name[] = {in.amo, "/", in.sender, "/", kind, "/", in.thread, "/", client_msg_id};
     if (!append_uuid_v5_url(out, name)) return Status::not_validated;
   } else if (!append_uuid_v4(out)) {
     return Status::not_validated;

@@ -21,7 +21,8 @@ struct StampInput {
 
 // Writes (replacing out) {v, id, kind, amo, ts, sender, thread, client_msg_id, payload
 // [, threads for replay.request]}. Client-sent id/ts/sender/amo/thread/seq/threads are dropped;
-// id = UUIDv5 of "<amo>/<sender>/<client_msg_id>" when there is a client_msg_id, else UUIDv4.
+// id = UUIDv5 of "<amo>/<sender>/<kind>/<thread>/<client_msg_id>" (thread empty outside a
+// thread topic) when there is a client_msg_id, else UUIDv4.
 // valid must be an ok Verdict from the validator, still current (no validate() since).
 Status stamp(const Verdict& valid, const StampInput& in, std::string& out);
 

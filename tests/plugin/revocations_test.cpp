@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "plugin/revocations.h"
 
 using amo::plugin::Revocations;
@@ -33,4 +36,20 @@ TEST_CASE("user revocations are pruned only when no token they refuse can still 
   CHECK(r.size() == 1);
   r.prune(1000 + 86400 + 31, 86400);
   CHECK(r.size() == 0);
+}
+
+TEST_CASE("revocations at the ends of int64 are kept, not lifted by a wrapped sum") {
+  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  Revocations r;
+  r.revoke_jti("abcdefghijklmnopqrstuv", max);
+  r.revoke_user("A:u", max - 10);
+  r.prune(2000, 86400);
+  r.prune(max, max);
+  CHECK(r.size() == 2);
+  CHECK(r.is_revoked("A:u", "j", 2000));
+  CHECK(r.is_revoked("A:v", "abcdefghijklmnopqrstuv", 1));
+  Revocations low;
+  low.revoke_user("A:u", std::numeric_limits<std::int64_t>::min());
+  low.prune(0, 86400);
+  CHECK(low.size() == 0);
 }

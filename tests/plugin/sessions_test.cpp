@@ -102,3 +102,28 @@ TEST_CASE("an offline service session is reported at its token's exp") {
   CHECK(t.expired(199).empty());
   CHECK(t.expired(200).size() == 1);
 }
+
+TEST_CASE("a user's bucket follows its cid: a replacing session, then a session that left, hand it on") {
+  SessionTable t;
+  const RateLimit::Limits limits{20, 40};
+  Session first = make(0, "c1", "A", "u");
+  first.rate.cool_down(limits, 0, 5'000'000'000);  // an emptied bucket, told apart from a fresh one
+  t.add(std::move(first));
+  auto handed = t.rate_for("c1", "A:u");  // the takeover case: the live session's bucket
+  REQUIRE(handed.has_value());
+  CHECK(handed->take(limits, 1) == RateLimit::Verdict::drop);
+  CHECK_FALSE(t.rate_for("c1", "A:v").has_value());  // never another user's
+  t.remove(&clients[0]);
+  CHECK_FALSE(t.rate_for("c1", "B:u").has_value());  // another user's ask drops it
+  Session again = make(1, "c2", "A", "u");
+  again.rate.cool_down(limits, 0, 5'000'000'000);
+  t.add(std::move(again));
+  t.remove(&clients[1]);  // left: the bucket stays behind for c2
+  auto kept = t.rate_for("c2", "A:u");
+  REQUIRE(kept.has_value());
+  CHECK(kept->take(limits, 1) == RateLimit::Verdict::drop);
+  CHECK_FALSE(t.rate_for("c2", "A:u").has_value());  // handed out once
+  t.add(make(2, "svc", "system", "relay", 0, amo::Role::service));
+  t.remove(&clients[2]);
+  CHECK(t.carried_rates() == 0);  // services are not rate limited: nothing kept
+}

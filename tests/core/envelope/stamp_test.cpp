@@ -42,7 +42,7 @@ TEST_CASE("stamping a chat overwrites server fields, drops seq, and the result v
   StampInput in{"A1", "u1", "T1", {}, 1795600800123};
   REQUIRE(stamp(verdict, in, out) == Status::ok);
   CHECK(out ==
-        "{\"v\":1,\"id\":\"2d6171b0-69cf-5487-acde-f0002830d870\",\"kind\":\"chat.message\",\"amo\":\"A1\","
+        "{\"v\":1,\"id\":\"2ba72f7e-0aaf-5a75-b80d-1ea9c5023f83\",\"kind\":\"chat.message\",\"amo\":\"A1\","
         "\"ts\":\"2026-11-25T10:00:00.123Z\",\"sender\":\"u1\",\"thread\":\"T1\",\"client_msg_id\":\"0123456789abcdef\","
         "\"payload\":{\"text\":\"hi \xC3\xA9\"}}");
   CHECK(check.validate(out, "thread/T1/chat").status == Status::ok);
@@ -51,6 +51,28 @@ TEST_CASE("stamping a chat overwrites server fields, drops seq, and the result v
   verdict = v.validate(client);
   REQUIRE(stamp(verdict, {"A1", "u1", "T1", {}, 5}, again) == Status::ok);
   CHECK(again.substr(0, 50) == out.substr(0, 50));
+}
+
+TEST_CASE("the id names amo, sender, kind, thread and client_msg_id: one client_msg_id, distinct envelopes") {
+  Validator v(schemas());
+  const auto id_of = [&](const std::string& json, std::string_view thread, std::string_view sender = "u1") {
+    std::string out;
+    REQUIRE(stamp(v.validate(json), {"A1", sender, thread, {}, 0}, out) == Status::ok);
+    return out.substr(out.find("\"id\":\"") + 6, 36);
+  };
+  const std::string chat = R"({"v":1,"kind":"chat.message","client_msg_id":"0123456789abcdef","payload":{"text":"hi"}})";
+  const std::string read = R"({"v":1,"kind":"chat.read","client_msg_id":"0123456789abcdef","payload":{"up_to_seq":1}})";
+  // Python: uuid.uuid5(uuid.NAMESPACE_URL, "A1/u1/chat.message/T1/0123456789abcdef")
+  CHECK(id_of(chat, "T1") == "2ba72f7e-0aaf-5a75-b80d-1ea9c5023f83");
+  CHECK(id_of(chat, "T1") == uuid_v5_url("A1/u1/chat.message/T1/0123456789abcdef"));
+  CHECK(id_of(read, "T1") == uuid_v5_url("A1/u1/chat.read/T1/0123456789abcdef"));
+  CHECK(id_of(chat, "T2") == uuid_v5_url("A1/u1/chat.message/T2/0123456789abcdef"));
+  CHECK(id_of(chat, "T1", "u2") == uuid_v5_url("A1/u2/chat.message/T1/0123456789abcdef"));
+  CHECK(id_of(chat, "T1") != id_of(read, "T1"));
+  CHECK(id_of(chat, "T1") != id_of(chat, "T2"));
+  // Outside a thread topic the thread part is empty.
+  const std::string replay = R"({"v":1,"kind":"replay.request","client_msg_id":"0123456789abcdef","payload":{"after":0}})";
+  CHECK(id_of(replay, "") == uuid_v5_url("A1/u1/replay.request//0123456789abcdef"));
 }
 
 TEST_CASE("replay.request gets the token's threads, client threads dropped, random id") {

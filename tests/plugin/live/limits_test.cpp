@@ -1,6 +1,7 @@
 // Connection caps and publish rate limits on a live broker (DESIGN §3): per-user and
 // per-tenant caps (0x87 / 5 in 2.0.11, counted as user_cap / tenant_cap), same-client-id
-// reconnects not counted twice, rate drops and the abuse kick; services are exempt.
+// reconnects not counted twice, rate drops and the abuse kick (no reset by reconnecting);
+// services are exempt.
 #include "tests/plugin/live/live_common.h"
 
 using namespace amo;
@@ -120,6 +121,34 @@ TEST_CASE("the publish rate limit drops the excess and sustained abuse gets the 
   CAPTURE(doc.dump());
   CHECK(doc.value("rate_dropped", std::int64_t{0}) >= 1);
   CHECK(count_at(doc, "kicked", "abuse") == 1);
+}
+
+TEST_CASE("after an abuse kick, reconnecting (same or another client id) does not refill the user's bucket") {
+  auto ingest = connect_service(limits_broker().port(), key(), "ingest");
+  REQUIRE(ingest->subscribe({"amo/+/thread/+/typing"}, 1) == std::vector<int>{1});
+  auto rob = user("rob", "rf", "rob-1");
+  REQUIRE(rob->connect() == 0);
+  for (int i = 0; i < 30 && rob->connected(); ++i) {
+    if (rob->publish("amo/rf/thread/T1/typing", typing(), 1) < 0) break;
+  }
+  REQUIRE(rob->wait_disconnected(3000ms));  // kicked for abuse
+  std::this_thread::sleep_for(300ms);
+  const std::size_t passed = ingest->take_messages().size();
+
+  // The cooldown is RateLimit::kAbuseCooldownNs (10 s); all of this takes a fraction of it.
+  for (const std::string cid : {"rob-1", "rob-2"}) {
+    CAPTURE(cid);
+    auto again = user("rob", "rf", cid);
+    REQUIRE(again->connect() == 0);
+    CHECK(again->publish("amo/rf/thread/T1/typing", typing(), 1) == kNotAuthorized);
+    CHECK(again->connected());  // dropped, not kicked again for one publish
+  }
+  auto other = user("ron", "rf", "ron-1");
+  REQUIRE(other->connect() == 0);
+  CHECK(accepted(other->publish("amo/rf/thread/T1/typing", typing(), 1)));
+  const auto got = ingest->wait_messages(1, 3000ms);
+  CHECK(got.size() == 1);
+  CHECK(passed >= 3);  // rob's burst went through before the kick
 }
 
 TEST_CASE("a publisher within the rate is never dropped; services are not rate limited") {

@@ -2,6 +2,7 @@
 // token; invalid ones never reach anyone and v5 senders get 0x87; chat reaches the ingest,
 // never other users; typing reaches thread members; v5 properties pass through.
 #include <regex>
+#include <set>
 
 #include "tests/plugin/live/live_common.h"
 
@@ -62,7 +63,7 @@ TEST_CASE("a user's chat reaches the ingest stamped from the token, whatever the
   CHECK(env["payload"] == json{{"text", "hello"}});
   CHECK_FALSE(env.contains("seq"));
   const std::string id = env.value("id", "");
-  CHECK(id == uuid_v5_url("acme/dave/" + cmid));
+  CHECK(id == uuid_v5_url("acme/dave/chat.message/T1/" + cmid));
   CHECK(std::regex_match(env.value("ts", ""), kTs));
   CHECK(env.value("ts", "").substr(0, 4) != "2001");  // the broker's clock, not the client's
 
@@ -72,7 +73,7 @@ TEST_CASE("a user's chat reaches the ingest stamped from the token, whatever the
   auto again = drain(*svc, 2);
   REQUIRE(again.size() == 2);
   CHECK(json::parse(again[0].payload)["id"] == id);
-  CHECK(json::parse(again[1].payload)["id"] == uuid_v5_url("acme/dave/cmid-stamp-0002"));
+  CHECK(json::parse(again[1].payload)["id"] == uuid_v5_url("acme/dave/chat.message/T1/cmid-stamp-0002"));
   CHECK(json::parse(again[1].payload)["id"] != id);
 }
 
@@ -90,13 +91,30 @@ TEST_CASE("MQTT 3.1.1 chat and read receipts are stamped the same way") {
   const json& c = by_topic["amo/acme/thread/T2/chat"];
   CHECK(c["sender"] == "dave");
   CHECK(c["thread"] == "T2");
-  CHECK(c["id"] == uuid_v5_url("acme/dave/cmid-v3-00001"));
+  CHECK(c["id"] == uuid_v5_url("acme/dave/chat.message/T2/cmid-v3-00001"));
   const json& r = by_topic["amo/acme/thread/T2/read"];
   CHECK(r["kind"] == "chat.read");
   CHECK(r["sender"] == "dave");
   CHECK(r["amo"] == "acme");
-  CHECK(r["id"] == uuid_v5_url("acme/dave/cmid-read-0001"));
+  CHECK(r["id"] == uuid_v5_url("acme/dave/chat.read/T2/cmid-read-0001"));
   CHECK(r["payload"] == json{{"up_to_seq", 5}});
+}
+
+TEST_CASE("one client_msg_id in another thread or on a read receipt gets another envelope id") {
+  auto svc = ingest();
+  auto dave = connect_user(broker().port(), key(), "dave", "acme", {"T1", "T2"}, 5);
+  const std::string cmid = "cmid-shared-0001";
+  const json read{{"v", 1}, {"kind", "chat.read"}, {"client_msg_id", cmid}, {"payload", {{"up_to_seq", 1}}}};
+  REQUIRE(accepted(dave->publish("amo/acme/thread/T1/chat", chat(cmid), 1)));
+  REQUIRE(accepted(dave->publish("amo/acme/thread/T2/chat", chat(cmid), 1)));
+  REQUIRE(accepted(dave->publish("amo/acme/thread/T1/read", read.dump(), 1)));
+  auto got = drain(*svc, 3);
+  REQUIRE(got.size() == 3);
+  std::set<std::string> ids;
+  for (const auto& m : got) ids.insert(json::parse(m.payload).value("id", ""));
+  CHECK(ids == std::set<std::string>{uuid_v5_url("acme/dave/chat.message/T1/" + cmid),
+                                     uuid_v5_url("acme/dave/chat.message/T2/" + cmid),
+                                     uuid_v5_url("acme/dave/chat.read/T1/" + cmid)});
 }
 
 TEST_CASE("users never read raw chat or read receipts; typing reaches thread members directly, stamped") {

@@ -1,6 +1,7 @@
 // Broker start-up and reloads with the plugin (DESIGN §3, §8): bad options stop the broker
 // with a clear line; per_listener_settings true fails closed; JWKS reload on SIGHUP and on
-// file change; a session whose token expired survives SIGHUP; mosquitto.conf.example as-is.
+// file change; a session whose token expired survives SIGHUP; mosquitto.conf.example as-is
+// (max_packet_size included).
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -238,6 +239,20 @@ TEST_CASE("mosquitto.conf.example as-is (ports and paths substituted) accepts a 
   CHECK(ok->subscribe({"amo/acme/user/alice/#", "amo/acme/user/bob/#"}, 1) == std::vector<int>{1, kNotAuthorized});
   CHECK(accepted(ok->publish("amo/acme/thread/T1/chat", chat("cmid-example-1"), 1)));
   CHECK(ok->publish("amo/acme/thread/T1/chat", "not json", 1) == kNotAuthorized);
+
+  // max_packet_size: a service's 64 KiB envelope passes; a bigger packet ends the connection
+  // (MQTT 3.1.1: a v5 client would learn the limit from CONNACK and not send it).
+  auto svc_claims = service_claims("relay", "example-relay");
+  svc_claims.iss = issuer;
+  auto relay = make_client(b.port(), svc_claims.cid, mint(svc_claims, kf.key()));
+  REQUIRE(relay->connect() == 0);
+  CHECK(accepted(relay->publish("amo/acme/thread/T1/events", std::string(65536, 'x'), 1)));
+  auto big_claims = user_claims("alice", "acme", "example-big", {"T1"});
+  big_claims.iss = issuer;
+  auto big = make_client(b.port(), big_claims.cid, mint(big_claims, kf.key()), 4);
+  REQUIRE(big->connect() == 0);
+  big->publish("amo/acme/thread/T1/chat", std::string(70000, 'x'), 1);
+  CHECK(big->wait_disconnected(5000ms));
 
   auto bad = user_claims("alice", "acme", "example-bad", {"T1"});  // our test issuer, not the example's
   auto refused = make_client(b.port(), bad.cid, mint(bad, kf.key()));
