@@ -7,9 +7,16 @@
 
 #include "daemon/config/config.h"
 #include "daemon/config/production.h"
+#include "daemon/metrics/registry.h"
 #include "daemon/run/serve.h"
 #include "io/files.h"
 #include "relay/drain/drain.h"
+#include "relay/events/caller.h"
+#include "relay/events/connection_pool.h"
+#include "relay/events/events_sql.h"
+#include "relay/events/feed.h"
+#include "relay/events/replay.h"
+#include "relay/events/routes.h"
 #include "relay/migrate/migrate.h"
 
 namespace {
@@ -59,13 +66,39 @@ int main(int argc, char** argv) {
     return config_error({"schema_dir", e.what()});
   }
 
-  amo::relay::Drain drain(config, *schemas);
+  std::unique_ptr<amo::relay::Authenticator> auth;
+  try {
+    auth = std::make_unique<amo::relay::Authenticator>(config);
+  } catch (const std::exception& e) {
+    return config_error({"jwks_file", e.what()});
+  }
+  amo::metrics::Registry registry;
+  amo::pg::Options pool_options;
+  pool_options.url = config.database_url;
+  pool_options.prepared = amo::relay::events_statements();
+  amo::relay::ConnectionPool pool(pool_options);
+  amo::relay::Feed feed(config, registry);
+  amo::relay::Replay replay(config, registry);
+  amo::relay::Drain drain(config, *schemas, [&feed] { feed.wake(); });
+
   amo::daemon::Spec spec;
   spec.program = program;
   spec.name = "amo-relay";
+  spec.registry = &registry;
+  spec.routes = amo::relay::event_routes(*auth, feed, pool);
   spec.mqtt.on_connected = [&drain] { drain.connected(); };
   spec.mqtt.on_lost = [&drain] { drain.lost(); };
-  spec.start = [&drain](amo::daemon::Context& c) { drain.start(c.mqtt, c.registry, c.metrics); };
-  spec.stop = [&drain] { drain.stop(); };
+  spec.mqtt.subscriptions = {{amo::relay::kReplayFilter, 1}};
+  spec.mqtt.on_message = [&replay](mqtt::const_message_ptr m) { replay.on_message(std::move(m)); };
+  spec.start = [&](amo::daemon::Context& c) {
+    drain.start(c.mqtt, c.registry, c.metrics);
+    feed.start();
+    replay.start(c.mqtt);
+  };
+  spec.stop = [&] {
+    replay.stop();
+    feed.stop();
+    drain.stop();
+  };
   return amo::daemon::serve(config, std::move(spec));
 }

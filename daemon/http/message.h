@@ -46,6 +46,9 @@ class Stream {
   // Ends the response (last chunk) and closes the connection once queued bytes are sent.
   virtual void close() = 0;
   virtual bool closed() const noexcept = 0;
+  // Bytes queued and not yet sent: a writer that can wait (a stream catching up) holds back
+  // while the peer is slow instead of filling the buffer up to the drop.
+  virtual std::size_t buffered() const noexcept = 0;
   // Called once, on any thread, when the stream closes for whatever reason (peer gone,
   // close(), buffer overflow, server stop). Set it before the first write.
   virtual void on_close(std::function<void()> callback) = 0;

@@ -105,6 +105,7 @@ class ConnectionStream final : public Stream {
   bool write(std::string data) override;
   void close() override;
   bool closed() const noexcept override { return closed_.load(std::memory_order_acquire); }
+  std::size_t buffered() const noexcept override { return queued_.load(std::memory_order_relaxed); }
   void on_close(std::function<void()> callback) override {
     std::unique_lock lock(mutex_);
     if (!ended_) {

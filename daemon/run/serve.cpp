@@ -76,7 +76,8 @@ int serve(const config::Config& config, Spec spec) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  metrics::Registry registry;
+  metrics::Registry own_registry;
+  metrics::Registry& registry = spec.registry ? *spec.registry : own_registry;
   metrics::DaemonMetrics& m = metrics::register_daemon_metrics(registry, spec.name);
 
   spec.mqtt.daemon = std::string(spec.name);
@@ -107,9 +108,10 @@ int serve(const config::Config& config, Spec spec) {
   options.metrics = &registry;
 
   std::vector<http::Route> routes = std::move(spec.routes);
-  routes.push_back({"GET", "/healthz", [](const http::Request&) { return http::Response::json(200, R"({"status":"ok"})"); }});
-  routes.push_back({"GET", "/readyz",
-                    [&](const http::Request&) { return readiness(health_db, health_mutex, mqtt); }, true});
+  routes.push_back(
+      {"GET", "/healthz", [](const http::Request&) { return http::Response::json(200, R"({"status":"ok"})"); }});
+  routes.push_back(
+      {"GET", "/readyz", [&](const http::Request&) { return readiness(health_db, health_mutex, mqtt); }, true});
   routes.push_back({"GET", "/metrics", [&](const http::Request&) {
                       return http::Response::text(200, registry.render(), "text/plain; version=0.0.4; charset=utf-8");
                     }});

@@ -28,10 +28,14 @@ struct Context {
 
 struct Spec {
   config::Program program;
-  std::string_view name;          // "amo-relay" / "amo-token-service"
-  mqtt_client::Options mqtt;      // daemon, metrics and callbacks are filled in by serve()
+  std::string_view name;            // "amo-relay" / "amo-token-service"
+  mqtt_client::Options mqtt;        // daemon, metrics and callbacks are filled in by serve()
   std::vector<http::Route> routes;  // besides /healthz, /readyz, /metrics
   std::size_t max_body_bytes = 65536;
+  // The daemon's metrics registry, made before serve() so its parts can register their
+  // series when they are built (their routes may be called before start()); null: serve()
+  // makes one.
+  metrics::Registry* registry = nullptr;
   // Start the daemon's own threads (after the server is bound); stop and join them (after the
   // server stopped accepting and finished its in-flight requests).
   std::function<void(Context&)> start;

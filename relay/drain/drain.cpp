@@ -48,7 +48,8 @@ pg::Options pg_options(const config::Config& config, metrics::DaemonMetrics* m, 
 
 }  // namespace
 
-Drain::Drain(const config::Config& config, const envelope::SchemaSet& schemas) : config_(config), schemas_(schemas) {
+Drain::Drain(const config::Config& config, const envelope::SchemaSet& schemas, std::function<void()> on_claimed)
+    : config_(config), schemas_(schemas), on_claimed_(std::move(on_claimed)) {
   fence_.owner = config.instance_id;
   fence_.partitions = static_cast<int>(config.partitions);
 }
@@ -292,6 +293,7 @@ void Drain::run() {
         auto result = store.claim(fence_, batch, pipeline_->full_tenants(), *validator_);
         claimed = result.scanned;
         metrics_->claimed.inc(result.rows.size());
+        if (!result.rows.empty() && on_claimed_) on_claimed_();
         if (!result.dead.empty()) {
           metrics_->dead_invalid.inc(result.dead.size());
           for (const auto& [id, error] : result.dead)

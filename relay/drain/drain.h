@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,7 +37,8 @@ namespace amo::relay {
 
 class Drain : private mqtt::iaction_listener {
  public:
-  Drain(const config::Config& config, const envelope::SchemaSet& schemas);
+  // on_claimed: called after a claim gave rows a seq (the SSE feed polls at once).
+  Drain(const config::Config& config, const envelope::SchemaSet& schemas, std::function<void()> on_claimed = {});
   ~Drain() override;
   Drain(const Drain&) = delete;
   Drain& operator=(const Drain&) = delete;
@@ -70,6 +72,7 @@ class Drain : private mqtt::iaction_listener {
 
   const config::Config& config_;
   const envelope::SchemaSet& schemas_;
+  std::function<void()> on_claimed_;
   std::atomic<mqtt_client::Client*> mqtt_{nullptr};
   std::unique_ptr<RelayMetrics> metrics_;
   metrics::DaemonMetrics* daemon_metrics_ = nullptr;

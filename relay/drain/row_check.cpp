@@ -42,6 +42,9 @@ RowVerdict check_row(envelope::Validator& validator, const ClaimedRow& row) {
   const std::string prefix = "amo/" + row.amo_id + "/";
   if (!row.topic.starts_with(prefix)) return refuse("topic: outside amo/{amo_id}/");
   const std::string_view suffix = std::string_view(row.topic).substr(prefix.size());
+  // The outbox feeds subscribers: an inbound topic (chat, read, typing, cmd/replay) would
+  // reach the ingest or a relay as if a user had sent it.
+  if (!suffix.ends_with("/events")) return refuse("topic: not an outbound .../events topic");
 
   const envelope::Verdict verdict = validator.validate(row.envelope, suffix);
   if (verdict.status != envelope::Status::ok) {

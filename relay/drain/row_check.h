@@ -1,10 +1,9 @@
 #pragma once
 // The relay's check of an outbox row before it gets a seq (DESIGN §5): the topic lies under
-// amo/{amo_id}/, the envelope passes the schema for a kind that may travel on that topic,
-// its id is the row's event_id and its amo the row's amo_id, a thread topic's envelope names
-// that thread, it carries no seq of its own, and with seq added it fits in 64 KiB. A row that
-// fails gets the one-line reason it is dead-lettered with; a row that passes gets its
-// compact envelope, to which with_seq() adds the seq. Pure: no I/O.
+// amo/{amo_id}/ and is an outbound …/events topic, the envelope passes the schema for a kind that may travel on that
+// topic, its id is the row's event_id and its amo the row's amo_id, a thread topic's envelope names that thread, it
+// carries no seq of its own, and with seq added it fits in 64 KiB. A row that fails gets the one-line reason it is
+// dead-lettered with; a row that passes gets its compact envelope, to which with_seq() adds the seq. Pure: no I/O.
 #include <cstddef>
 #include <cstdint>
 #include <string>

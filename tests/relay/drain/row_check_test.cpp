@@ -58,6 +58,7 @@ TEST_CASE("every refusal names its reason") {
   CHECK(check_row(v, row("amo/A2/broadcast/events", notification())).error == "topic: outside amo/{amo_id}/");
   CHECK(check_row(v, row("amo/A1broadcast/events", notification())).error == "topic: outside amo/{amo_id}/");
   CHECK(check_row(v, row("amo/A1/user/+/events", notification())).error.starts_with("envelope: topic_mismatch"));
+  CHECK(check_row(v, row("amo/A1/thread/T1/chat", notification())).error == "topic: not an outbound .../events topic");
   CHECK(check_row(v, row("amo/A1/broadcast/events", "{\"v\": 1}")).error.starts_with("envelope: required"));
   CHECK(check_row(v, row("amo/A1/broadcast/events", "not json")).error.starts_with("envelope: not_json"));
   CHECK(check_row(v, row("amo/A1/broadcast/events", notification(", \"seq\": 3"))).error ==
