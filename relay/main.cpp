@@ -73,10 +73,7 @@ int main(int argc, char** argv) {
     return config_error({"jwks_file", e.what()});
   }
   amo::metrics::Registry registry;
-  amo::pg::Options pool_options;
-  pool_options.url = config.database_url;
-  pool_options.prepared = amo::relay::events_statements();
-  amo::relay::ConnectionPool pool(pool_options);
+  amo::relay::ConnectionPool pool(amo::relay::events_pg_options(config.database_url));
   amo::relay::Feed feed(config, registry);
   amo::relay::Replay replay(config, registry);
   amo::relay::Drain drain(config, *schemas, [&feed] { feed.wake(); });

@@ -63,7 +63,7 @@ RowVerdict check_row(envelope::Validator& validator, const ClaimedRow& row) {
   if (obj["ts"].error() != simdjson::SUCCESS) return refuse("envelope: ts missing");
   const std::string_view thread = thread_of(suffix);
   const bool has_thread = obj["thread"].get(text) == simdjson::SUCCESS;
-  if (!thread.empty() && (!has_thread || text != thread)) return refuse("envelope: thread differs from the topic's");
+  if (!thread.empty() && (!has_thread || text != thread)) return refuse("envelope: thread differs from the topic");
   if (thread.empty() && obj["thread"].error() == simdjson::SUCCESS)
     return refuse("envelope: thread on a topic without one");
 

@@ -59,6 +59,14 @@ std::vector<pg::Statement> events_statements() {
           {"events_users", kUsers}};
 }
 
+pg::Options events_pg_options(const std::string& database_url) {
+  pg::Options o;
+  o.url = database_url;
+  o.prepared = events_statements();
+  o.session_sql = {"SET application_name = 'amo-relay'"};
+  return o;
+}
+
 TenantBounds tenant_bounds(pqxx::connection& c, const std::string& amo) {
   pqxx::nontransaction t(c);
   const auto r = t.exec_prepared1("events_bounds", amo);

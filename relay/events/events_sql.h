@@ -12,6 +12,8 @@
 namespace amo::relay {
 
 std::vector<pg::Statement> events_statements();
+// A connection of the relay's readers (feed, replay, HTTP handlers) with those prepared.
+pg::Options events_pg_options(const std::string& database_url);
 
 struct EventRow {
   std::int64_t seq = 0;

@@ -227,11 +227,7 @@ void Feed::check_users(pqxx::connection& c) {
 }
 
 void Feed::run() {
-  pg::Options o;
-  o.url = config_.database_url;
-  o.prepared = events_statements();
-  o.session_sql = {"SET application_name = 'amo-relay'"};
-  pg::Connection connection(o);
+  pg::Connection connection(events_pg_options(config_.database_url));
   const auto poll_min = std::chrono::milliseconds(config_.poll_min_ms);
   const auto poll_max = std::chrono::milliseconds(config_.poll_max_ms);
   auto wait = poll_min;

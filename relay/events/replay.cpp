@@ -84,11 +84,7 @@ void Replay::on_message(mqtt::const_message_ptr message) {
 }
 
 void Replay::run() {
-  pg::Options o;
-  o.url = config_.database_url;
-  o.prepared = events_statements();
-  o.session_sql = {"SET application_name = 'amo-relay'"};
-  pg::Connection connection(o);
+  pg::Connection connection(events_pg_options(config_.database_url));
   json::StrictParser parser(16384, 16);
   while (true) {
     mqtt::const_message_ptr m;

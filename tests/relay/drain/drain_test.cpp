@@ -78,8 +78,12 @@ TEST_CASE("poison rows are dead-lettered with their error and no seq; healthy ro
        "envelope: too_large"},
       {"INSERT INTO realtime_outbox (amo_id, topic, envelope) SELECT 'T01', 'amo/T01/thread/X1/chat', " + good_env,
        "topic: not an outbound .../events topic"},
-      {"INSERT INTO realtime_outbox (amo_id, topic, envelope) SELECT 'T01', 'amo/T01/thread/X1/events', " + good_env,
-       "envelope: thread differs from the topic's"},
+      {"INSERT INTO realtime_outbox (event_id, amo_id, topic, envelope) SELECT e.id, 'T01', "
+       "'amo/T01/thread/X1/events', "
+       "jsonb_build_object('v', 1, 'id', e.id, 'kind', 'entity.changed', 'amo', 'T01', 'ts', "
+       "'2026-11-29T10:00:00.000Z', 'thread', 'X2', 'payload', jsonb_build_object('entity', 'wo', 'entity_id', '1', "
+       "'action', 'created')) FROM (SELECT gen_random_uuid() AS id) e",
+       "envelope: thread differs from the topic"},
       {"INSERT INTO realtime_outbox (amo_id, topic, envelope) SELECT 'T01', 'amo/T01/status/events', " + good_env,
        "envelope: topic_mismatch"},
       {"INSERT INTO realtime_outbox (amo_id, topic, envelope) SELECT 'T01', 'amo/T01/broadcast/events', " + good_env,

@@ -46,9 +46,9 @@ TEST_CASE("a thread topic needs the same thread in the envelope, and only a thre
   const std::string payload = ",\"payload\":{\"entity\":\"wo\",\"entity_id\":\"1\",\"action\":\"created\"}}";
   CHECK(check_row(v, row("amo/A1/thread/T1/events", entity + ",\"thread\":\"T1\"" + payload)).error.empty());
   CHECK(check_row(v, row("amo/A1/thread/T1/events", entity + ",\"thread\":\"T2\"" + payload)).error ==
-        "envelope: thread differs from the topic's");
+        "envelope: thread differs from the topic");
   CHECK(check_row(v, row("amo/A1/thread/T1/events", entity + payload)).error ==
-        "envelope: thread differs from the topic's");
+        "envelope: thread differs from the topic");
   CHECK(check_row(v, row("amo/A1/user/u1/events", entity + ",\"thread\":\"T1\"" + payload)).error ==
         "envelope: thread on a topic without one");
 }
