@@ -66,14 +66,15 @@ int main(int argc, char** argv) {
     return config_error({"schema_dir", e.what()});
   }
 
-  std::unique_ptr<amo::relay::Authenticator> auth;
-  try {
-    auth = std::make_unique<amo::relay::Authenticator>(config);
-  } catch (const std::exception& e) {
-    return config_error({"jwks_file", e.what()});
-  }
   amo::metrics::Registry registry;
   amo::relay::ConnectionPool pool(amo::relay::events_pg_options(config.database_url));
+  std::unique_ptr<amo::relay::Authenticator> auth;
+  try {
+    auth = std::make_unique<amo::relay::Authenticator>(config, pool);
+  } catch (const std::exception& e) {
+    std::cerr << "amo-relay: " << e.what() << "\n";
+    return 1;
+  }
   amo::relay::Feed feed(config, registry);
   amo::relay::Replay replay(config, registry);
   amo::relay::Drain drain(config, *schemas, [&feed] { feed.wake(); });

@@ -1,7 +1,10 @@
 #pragma once
 // Who is asking for events (DESIGN §6): a user connect token from `Authorization: Bearer` or
 // `?token=` (verified with jwks_file, which is read again when it changes), giving the scope
-// of the token's amo, sub and threads; the stream ends at the token's exp. Thread-safe.
+// of the token's amo, sub and threads; or, without either, the portal session cookie
+// (portal_secret_file / portal_jwks_file; off when neither is set) of a known, active,
+// unrevoked user of realtime_users, with its threads from realtime_thread_members. The stream
+// ends at the credential's exp. Thread-safe.
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -13,12 +16,17 @@
 #include "io/files.h"
 #include "relay/events/scope.h"
 
+namespace amo::auth {
+class PortalSessionVerifier;
+}
 namespace amo::token {
 class KeySet;
 class Verifier;
 }  // namespace amo::token
 
 namespace amo::relay {
+
+class ConnectionPool;
 
 struct Caller {
   Scope scope;
@@ -34,15 +42,18 @@ struct AuthResult {
 
 class Authenticator {
  public:
-  // Throws std::runtime_error naming the file if jwks_file does not load.
-  explicit Authenticator(const config::Config& config);
+  // Throws std::runtime_error naming the file if jwks_file or a portal key file does not load.
+  Authenticator(const config::Config& config, ConnectionPool& pool);
   ~Authenticator();
   AuthResult authenticate(const http::Request& request);
 
  private:
   void reload_if_changed();
+  AuthResult from_cookie(const http::Request& request);
 
   const config::Config& config_;
+  ConnectionPool& pool_;
+  std::unique_ptr<auth::PortalSessionVerifier> portal_;
   std::mutex mutex_;
   std::unique_ptr<token::KeySet> keys_;
   std::unique_ptr<token::Verifier> verifier_;

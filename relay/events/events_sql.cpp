@@ -37,6 +37,13 @@ const char* const kUsers =
     "FROM realtime_users u JOIN unnest($1::text[], $2::text[]) AS c(amo_id, user_id) "
     "ON u.amo_id = c.amo_id AND u.user_id = c.user_id";
 
+const char* const kUser =
+    "SELECT is_active, COALESCE(ceil(EXTRACT(EPOCH FROM token_revoked_at)), 0)::bigint FROM realtime_users "
+    "WHERE amo_id = $1 AND user_id = $2";
+
+const char* const kThreads =
+    "SELECT thread_id FROM realtime_thread_members WHERE amo_id = $1 AND user_id = $2 ORDER BY thread_id";
+
 EventRow event_row(const pqxx::row& r, int first) {
   return {r[first].as<std::int64_t>(), r[first + 1].c_str(), r[first + 2].is_null() ? "" : r[first + 2].c_str(),
           r[first + 3].c_str()};
@@ -52,11 +59,9 @@ std::vector<EventRow> event_rows(const pqxx::result& r) {
 }  // namespace
 
 std::vector<pg::Statement> events_statements() {
-  return {{"events_bounds", kBounds},
-          {"events_between", kBetween},
-          {"events_after", kAfter},
-          {"events_history", kHistory},
-          {"events_users", kUsers}};
+  return {{"events_bounds", kBounds},   {"events_between", kBetween}, {"events_after", kAfter},
+          {"events_history", kHistory}, {"events_users", kUsers},     {"events_user", kUser},
+          {"events_threads", kThreads}};
 }
 
 pg::Options events_pg_options(const std::string& database_url) {
@@ -99,6 +104,20 @@ std::vector<EventRow> history_page(pqxx::connection& c, const HistoryQuery& q) {
   pqxx::nontransaction t(c);
   return event_rows(t.exec_prepared("events_history", q.amo, q.after, text_array(q.topics), q.kind, q.entity,
                                     q.entity_id, q.since, q.until, q.limit));
+}
+
+std::optional<UserRow> user_row(pqxx::connection& c, const std::string& amo, const std::string& user) {
+  pqxx::nontransaction t(c);
+  const auto r = t.exec_prepared("events_user", amo, user);
+  if (r.empty()) return std::nullopt;
+  return UserRow{r[0][0].as<bool>(), r[0][1].as<std::int64_t>()};
+}
+
+std::vector<std::string> user_threads(pqxx::connection& c, const std::string& amo, const std::string& user) {
+  pqxx::nontransaction t(c);
+  std::vector<std::string> out;
+  for (const auto& row : t.exec_prepared("events_threads", amo, user)) out.emplace_back(row[0].c_str());
+  return out;
 }
 
 std::vector<UserState> user_states(pqxx::connection& c, const std::vector<std::string>& amos,

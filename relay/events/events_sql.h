@@ -47,6 +47,14 @@ struct HistoryQuery {
 };
 std::vector<EventRow> history_page(pqxx::connection& c, const HistoryQuery& q);
 
+// The portal-session path (DESIGN §6, §7): the user's row (nullopt: unknown) and threads.
+struct UserRow {
+  bool active = true;
+  std::int64_t revoked_before = 0;  // ceil(token_revoked_at) in unix seconds, 0 if none
+};
+std::optional<UserRow> user_row(pqxx::connection& c, const std::string& amo, const std::string& user);
+std::vector<std::string> user_threads(pqxx::connection& c, const std::string& amo, const std::string& user);
+
 // Users among (amos[i], users[i]) that are inactive, with the revocation time (unix seconds,
 // rounded up; 0 if none) of each listed user that has a row.
 struct UserState {

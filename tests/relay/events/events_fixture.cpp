@@ -2,7 +2,12 @@
 
 #include <doctest/doctest.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <atomic>
+
+#include "core/token/base64url.h"
 
 namespace amo::events_test {
 
@@ -36,6 +41,21 @@ long latest(const drain_test::Stack& stack, const std::string& amo) {
 
 harness::HttpHeaders bearer(const std::string& token) {
   return {{"Authorization", "Bearer " + token}};
+}
+
+std::string portal_session(const std::string& secret, const std::string& amo, const std::string& sub, std::int64_t iat,
+                           std::int64_t exp) {
+  std::string jwt = token::base64url_encode(R"({"alg":"HS256","typ":"JWT"})");
+  jwt += '.';
+  jwt += token::base64url_encode("{\"sub\":\"" + sub + "\",\"amo_id\":\"" + amo + "\",\"iat\":" + std::to_string(iat) +
+                                 ",\"exp\":" + std::to_string(exp) + "}");
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(jwt.data()),
+       jwt.size(), mac, &len);
+  jwt += '.';
+  jwt += token::base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), len));
+  return jwt;
 }
 
 }  // namespace amo::events_test

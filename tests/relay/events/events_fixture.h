@@ -1,6 +1,7 @@
 #pragma once
 // Live tests of history replay (DESIGN §6): the drain tests' stack (Postgres, Mosquitto with
 // the plugin, amo-relay) plus user tokens and events on chosen topics.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,8 @@ void wait_claimed(const drain_test::Stack& stack);
 // The tenant's latest seq.
 long latest(const drain_test::Stack& stack, const std::string& amo);
 harness::HttpHeaders bearer(const std::string& token);
+// An HS256 portal session (DESIGN §7): {"sub","amo_id","iat","exp"} signed with `secret`.
+std::string portal_session(const std::string& secret, const std::string& amo, const std::string& sub, std::int64_t iat,
+                           std::int64_t exp);
 
 }  // namespace amo::events_test

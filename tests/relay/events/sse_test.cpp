@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/harness/temp_dir.h"
 #include "tests/relay/events/events_fixture.h"
 #include "tests/relay/events/sse_client.h"
 
@@ -262,4 +263,54 @@ TEST_CASE("SSE keeps serving while the broker is down") {
     REQUIRE(f);
     CHECK(f->id == std::to_string(i));
   }
+}
+
+TEST_CASE("the portal session cookie: known active users only; it resumes a stream whose token expired") {
+  Stack stack;
+  TempDir dir("amo-portal");
+  const std::string secret = "portal-secret-for-the-relay-tests-0123456789";
+  const auto secret_file = dir.write("portal_secret", secret + "\n");
+  auto relay = stack.start_relay("portal_secret_file = \"" + secret_file.string() + "\"\n");
+  stack.pg.exec(
+      "INSERT INTO realtime_users (amo_id, user_id) VALUES ('T01', 'alice'), ('T01', 'bob');"
+      "INSERT INTO realtime_users (amo_id, user_id, is_active) VALUES ('T01', 'dave', false);"
+      "INSERT INTO realtime_thread_members VALUES ('T01', 'TH1', 'alice')");
+  const std::int64_t now = now_s();
+  auto cookie = [&](const std::string& sub, std::int64_t iat = 0) {
+    return HttpHeaders{{"Cookie", "session=" + portal_session(secret, "T01", sub, iat ? iat : now - 5, now + 600)}};
+  };
+  CHECK(HttpClient(relay->http_port()).get("/api/events", cookie("dave")).status == 403);  // inactive
+  CHECK(HttpClient(relay->http_port()).get("/api/events", cookie("erin")).status == 403);  // unknown
+  CHECK(HttpClient(relay->http_port()).get("/api/events", {{"Cookie", "session=forged.x.y"}}).status == 401);
+  CHECK(HttpClient(relay->http_port())
+            .get("/api/events", {{"Cookie", "session=" + portal_session("another-secret-another-secret-0000", "T01",
+                                                                        "alice", now - 5, now + 600)}})
+            .status == 401);
+  stack.pg.exec("UPDATE realtime_users SET token_revoked_at = now() WHERE user_id = 'bob'");
+  CHECK(HttpClient(relay->http_port()).get("/api/events", cookie("bob", now - 5)).status == 403);  // revoked after iat
+
+  // A stream on a short connect token ends at its exp; the page reconnects with the cookie
+  // and its Last-Event-ID and gets what it missed, its thread included (from the members table).
+  std::string last_id;
+  {
+    SseClient sse(relay->http_port(), "/api/events", bearer(user_token(stack, "T01", "alice", {}, 2)));
+    emit_to(stack, "T01", "broadcast/events", 2, "first");
+    last_id = sse.next()->id;
+    CHECK(sse.next());
+    CHECK_FALSE(sse.next());  // ended at exp
+  }
+  emit_to(stack, "T01", "thread/TH1/events", 1, "thread-event");
+  emit_to(stack, "T01", "user/bob/events", 1, "not-alices");
+  emit_to(stack, "T01", "broadcast/events", 1, "marker");
+  auto headers = cookie("alice");
+  headers.emplace_back("Last-Event-ID", last_id);
+  SseClient again(relay->http_port(), "/api/events", headers);
+  REQUIRE(again.response().status == 200);
+  std::vector<std::string> kinds;
+  while (auto f = again.next()) {
+    kinds.push_back(f->event);
+    if (f->data.find("\"title\": \"marker\"") != std::string::npos) break;
+  }
+  CHECK(kinds == std::vector<std::string>{"notification", "entity.changed", "notification"});
+  CHECK(relay->log().find(secret) == std::string::npos);
 }
