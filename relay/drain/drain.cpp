@@ -14,7 +14,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kDrainTimeout = 5s;  // SIGTERM: how long in-flight rows get for their PUBACK
+constexpr std::size_t kRowsPerTenant = 1000;  // held in memory; the rest waits in Postgres
+constexpr auto kDrainTimeout = 5s;            // SIGTERM: how long in-flight rows get for their PUBACK
 constexpr auto kBacklogEvery = 5s;
 constexpr auto kRetentionEvery = 60s;
 constexpr int kPruneBatch = 5000;
@@ -77,8 +78,7 @@ void Drain::start(mqtt_client::Client& mqtt, metrics::Registry& registry, metric
   validator_ = std::make_unique<envelope::Validator>(make_row_validator(schemas_));
   Pipeline::Options po;
   po.max_attempts = static_cast<int>(config_.max_attempts);
-  po.max_rows = std::max<std::size_t>(20000, 20 * static_cast<std::size_t>(config_.batch_size));
-  po.max_rows_per_tenant = po.max_rows / 10;
+  po.max_rows_per_tenant = kRowsPerTenant;
   po.window = 4 * static_cast<std::size_t>(config_.batch_size);
   po.wake = [this] { wake(); };
   po.metrics = metrics_.get();
@@ -173,7 +173,7 @@ void Drain::lease_tick(Store& store) {
     auto acquired = store.acquire(fence_.owner, fair - have);
     if (!acquired.empty()) {
       // What the previous holder left with a seq but unpublished goes first, in seq order.
-      auto rows = store.pending(Fence{fence_.owner, acquired, partitions}, *validator_);
+      auto rows = store.pending(Fence{fence_.owner, acquired, partitions}, kRowsPerTenant + 1, *validator_);
       {
         std::lock_guard lock(fence_mutex_);
         fence_.leases.insert(fence_.leases.end(), acquired.begin(), acquired.end());
@@ -257,7 +257,7 @@ void Drain::mark_loop() {
 // After a commit whose outcome is unknown: forget what is in memory and load it again.
 void Drain::resync(Store& store) {
   pipeline_->drop_all();
-  pipeline_->add(store.pending(fence_, *validator_));
+  pipeline_->add(store.pending(fence_, kRowsPerTenant + 1, *validator_));
 }
 
 void Drain::run() {
@@ -288,19 +288,20 @@ void Drain::run() {
         next_lease = std::chrono::steady_clock::now() + lease_every;
       }
       pipeline_->retry_due();
-      std::size_t claimed = 0;
-      if (!pipeline_->full()) {
-        auto result = store.claim(fence_, batch, pipeline_->full_tenants(), *validator_);
-        claimed = result.scanned;
-        metrics_->claimed.inc(result.rows.size());
-        if (!result.rows.empty() && on_claimed_) on_claimed_();
-        if (!result.dead.empty()) {
-          metrics_->dead_invalid.inc(result.dead.size());
-          for (const auto& [id, error] : result.dead)
-            log::audit("relay dead letter: id=" + std::to_string(id) + " moved to realtime_outbox_dead: " + error);
-        }
-        pipeline_->add(std::move(result.rows));
+      // Claims never wait for the broker: seq is what SSE and history serve, and a tenant's
+      // rows beyond what the pipeline holds stay in Postgres until it has room.
+      auto result = store.claim(fence_, batch, *validator_);
+      const std::size_t claimed = result.scanned;
+      metrics_->claimed.inc(result.rows.size());
+      if (!result.rows.empty() && on_claimed_) on_claimed_();
+      if (!result.dead.empty()) {
+        metrics_->dead_invalid.inc(result.dead.size());
+        for (const auto& [id, error] : result.dead)
+          log::audit("relay dead letter: id=" + std::to_string(id) + " moved to realtime_outbox_dead: " + error);
       }
+      pipeline_->add(std::move(result.rows));
+      for (const auto& [amo, after] : pipeline_->reloads())
+        pipeline_->reloaded(amo, store.pending_after(fence_, amo, after, kRowsPerTenant + 1, *validator_));
       metrics_->in_flight.set(static_cast<std::int64_t>(pipeline_->in_flight()));
       metrics_->queued.set(static_cast<std::int64_t>(pipeline_->queued()));
       if (claimed >= static_cast<std::size_t>(batch)) {
@@ -308,7 +309,7 @@ void Drain::run() {
         continue;  // a full batch: more is probably waiting
       }
       poll = claimed > 0 ? poll_min : std::min(poll * 2, poll_max);
-      wait = pipeline_->full() ? poll_max : poll;
+      wait = poll;
     } catch (const pqxx::in_doubt_error& e) {
       log::warning(std::string("outbox claim commit in doubt, reloading: ") + e.what());
       connection.lost();

@@ -60,22 +60,58 @@ void Pipeline::notify_if_needed(bool had_outcomes_before) {
   if (!had_outcomes_before && options_.wake) options_.wake();
 }
 
+void Pipeline::append(std::vector<Row> rows, std::vector<Tenant*>& fresh) {
+  const auto now = Clock::now();
+  for (auto& row : rows) {
+    auto& tenant = tenants_[row.amo_id];
+    if (row.seq <= tenant.last_seq) continue;  // held already (a reload overlapping a claim)
+    if (tenant.spilled || tenant.rows.size() >= options_.max_rows_per_tenant) {
+      tenant.spilled = true;
+      continue;
+    }
+    if (tenant.rows.empty()) {
+      fresh.push_back(&tenant);
+      if (row.wait.count() > 0) tenant.retry_at = now + row.wait;
+    }
+    tenant.last_seq = row.seq;
+    tenant.rows.push_back(std::make_shared<Row>(std::move(row)));
+    ++queued_;
+  }
+}
+
 void Pipeline::add(std::vector<Row> rows) {
   std::vector<Pending> pending;
   {
     std::lock_guard lock(mutex_);
+    std::vector<Tenant*> fresh;
+    append(std::move(rows), fresh);
     const auto now = Clock::now();
-    std::vector<Tenant*> touched;
-    for (auto& row : rows) {
-      auto& tenant = tenants_[row.amo_id];
-      if (tenant.rows.empty()) {
-        touched.push_back(&tenant);
-        if (row.wait.count() > 0) tenant.retry_at = now + row.wait;
-      }
-      tenant.rows.push_back(std::make_shared<Row>(std::move(row)));
-      ++queued_;
-    }
-    for (Tenant* tenant : touched) schedule(*tenant, now, pending);
+    for (Tenant* tenant : fresh) schedule(*tenant, now, pending);
+  }
+  send_all(pending);
+}
+
+std::vector<std::pair<std::string, std::int64_t>> Pipeline::reloads() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const auto& [amo, tenant] : tenants_)
+    if (tenant.spilled && tenant.rows.size() <= options_.max_rows_per_tenant / 2)
+      out.emplace_back(amo, tenant.last_seq);
+  return out;
+}
+
+void Pipeline::reloaded(const std::string& amo, std::vector<Row> rows) {
+  std::vector<Pending> pending;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = tenants_.find(amo);
+    if (it == tenants_.end()) return;  // dropped meanwhile
+    it->second.spilled = false;
+    std::vector<Tenant*> fresh;
+    append(std::move(rows), fresh);
+    const auto now = Clock::now();
+    for (Tenant* tenant : fresh) schedule(*tenant, now, pending);
+    if (it->second.rows.empty() && !it->second.spilled && it->second.key == 0) tenants_.erase(it);
   }
   send_all(pending);
 }
@@ -146,7 +182,7 @@ void Pipeline::acked(std::uint64_t key, bool ok, int reason_code) {
       // Not a refusal: the publish did not get through. Not counted (DESIGN §5); again soon.
       tenant.retry_at = now + options_.transient_retry;
     }
-    if (tenant.rows.empty())
+    if (tenant.rows.empty() && !tenant.spilled)
       tenants_.erase(amo);
     else
       schedule(tenant, now, pending);
@@ -235,19 +271,6 @@ std::size_t Pipeline::queued() const {
 std::size_t Pipeline::in_flight() const {
   std::lock_guard lock(mutex_);
   return in_flight_.size();
-}
-
-std::vector<std::string> Pipeline::full_tenants() const {
-  std::lock_guard lock(mutex_);
-  std::vector<std::string> out;
-  for (const auto& [amo, tenant] : tenants_)
-    if (tenant.rows.size() >= options_.max_rows_per_tenant) out.push_back(amo);
-  return out;
-}
-
-bool Pipeline::full() const {
-  std::lock_guard lock(mutex_);
-  return queued_ >= options_.max_rows;
 }
 
 }  // namespace amo::relay

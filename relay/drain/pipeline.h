@@ -52,8 +52,9 @@ class Pipeline {
 
   struct Options {
     int max_attempts = 10;
-    std::size_t max_rows = 20000;            // claims stop above this many queued rows
-    std::size_t max_rows_per_tenant = 2000;  // and skip a tenant holding this many
+    // Rows held per tenant. Past it the tenant spills: its later rows stay in Postgres (with
+    // their seq) and are loaded again, in seq order, once it has sent half of what it holds.
+    std::size_t max_rows_per_tenant = 1000;
     // The window: rows sent whose PUBACK is not yet written to Postgres (in flight, acked
     // but not taken, taken but not confirmed), all tenants together. A crash repeats at most
     // this many rows; it also bounds Paho's queue (below its max_buffered).
@@ -65,8 +66,15 @@ class Pipeline {
 
   Pipeline(Options options, Send send);
 
-  // Rows of one or more tenants, each tenant's in seq order and after any it already has.
+  // Rows of one or more tenants, each tenant's in seq order and after any it already has
+  // (rows at or below what a tenant holds are skipped). A tenant that spilled keeps none of
+  // them: they are loaded again by reload().
   void add(std::vector<Row> rows);
+  // Spilled tenants that have room again, with the seq after which their rows are to be read.
+  std::vector<std::pair<std::string, std::int64_t>> reloads() const;
+  // Rows read for a reload (up to max_rows_per_tenant + 1 asked): the tenant stops spilling
+  // unless they fill it again.
+  void reloaded(const std::string& amo, std::vector<Row> rows);
   void connected();
   void lost();
   // From Paho's thread: reason_code < 0x80 with ok = true is a PUBACK; ok = false with
@@ -92,9 +100,6 @@ class Pipeline {
   bool has_outcomes() const;
   std::size_t queued() const;
   std::size_t in_flight() const;
-  // Tenants at max_rows_per_tenant, for the claim to skip.
-  std::vector<std::string> full_tenants() const;
-  bool full() const;
 
  private:
   struct Tenant {
@@ -102,7 +107,9 @@ class Pipeline {
     std::uint64_t key = 0;                  // of the row in flight, 0 if none
     Clock::time_point sent{};
     Clock::time_point retry_at{};
-    bool waiting = false;  // in waiting_ for a free slot of the window
+    bool waiting = false;       // in waiting_ for a free slot of the window
+    bool spilled = false;       // rows past last_seq wait in Postgres
+    std::int64_t last_seq = 0;  // the highest seq held (or sent)
   };
   struct Pending {
     std::shared_ptr<const Row> row;
@@ -111,6 +118,8 @@ class Pipeline {
 
   // Under the lock: picks the tenant's head for sending if it may go now.
   void schedule(Tenant& tenant, Clock::time_point now, std::vector<Pending>& out);
+  // Under the lock: appends what fits, returns the tenants that got a first row.
+  void append(std::vector<Row> rows, std::vector<Tenant*>& fresh);
   // Under the lock: fills the window's free slots from waiting_.
   void schedule_waiting(Clock::time_point now, std::vector<Pending>& out);
   // Without the lock.

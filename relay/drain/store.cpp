@@ -27,8 +27,7 @@ const char* const kClaim =
     " FROM realtime_outbox o "
     "WHERE o.seq IS NULL AND o.published_at IS NULL AND o.dead_at IS NULL "
     "AND " AMO_PARTITION_OF("o.amo_id") " IN (SELECT partition FROM fence) "
-    "AND o.amo_id <> ALL ($5::text[]) "
-    "ORDER BY o.id LIMIT $6 FOR UPDATE OF o SKIP LOCKED";
+    "ORDER BY o.id LIMIT $5 FOR UPDATE OF o SKIP LOCKED";
 
 // Within the claim transaction, after kClaim locked the rows: seq from the tenant's counter
 // row, locked by the upsert (in amo_id order, so two claimers cannot deadlock), so seq values
@@ -49,14 +48,28 @@ const char* const kBury =
     "INSERT INTO realtime_outbox_dead (id, event_id, amo_id, topic, envelope, created_at, error) "
     "SELECT id, event_id, amo_id, topic, envelope, created_at, error FROM gone ON CONFLICT (id) DO NOTHING";
 
+// Per tenant at most $5 rows: a tenant with more spills (the pipeline reads the rest later).
 const char* const kPending =
+    "WITH " AMO_FENCE("AND l.expires_at > now()")
+    "SELECT id, seq, amo_id, topic, event_id, envelope, partition, attempts, wait_ms FROM ("
+    "SELECT o.id, o.seq, o.amo_id, o.topic, o.event_id::text AS event_id, o.envelope::text AS envelope, "
+    AMO_PARTITION_OF("o.amo_id") " AS partition, o.attempts, "
+    "GREATEST(0, EXTRACT(EPOCH FROM o.next_attempt_at - now()) * 1000)::bigint AS wait_ms, "
+    "row_number() OVER (PARTITION BY o.amo_id ORDER BY o.seq) AS rn "
+    "FROM realtime_outbox o "
+    "WHERE o.seq IS NOT NULL AND o.published_at IS NULL AND o.dead_at IS NULL "
+    "AND " AMO_PARTITION_OF("o.amo_id") " IN (SELECT partition FROM fence)) AS p "
+    "WHERE rn <= $5 ORDER BY amo_id, seq";
+
+// One tenant's next rows after a seq (a spilled tenant's reload), on the (amo_id, seq) index.
+const char* const kPendingAfter =
     "WITH " AMO_FENCE("AND l.expires_at > now()")
     "SELECT o.id, o.seq, o.amo_id, o.topic, o.event_id::text, o.envelope::text, " AMO_PARTITION_OF("o.amo_id") ", "
     "o.attempts, GREATEST(0, EXTRACT(EPOCH FROM o.next_attempt_at - now()) * 1000)::bigint "
     "FROM realtime_outbox o "
-    "WHERE o.seq IS NOT NULL AND o.published_at IS NULL AND o.dead_at IS NULL "
+    "WHERE o.amo_id = $5 AND o.seq > $6 AND o.published_at IS NULL AND o.dead_at IS NULL "
     "AND " AMO_PARTITION_OF("o.amo_id") " IN (SELECT partition FROM fence) "
-    "ORDER BY o.amo_id, o.seq";
+    "ORDER BY o.seq LIMIT $7";
 
 // Marks need only the generation: if nobody took the lease over, an expired one is still ours.
 const char* const kMark =
@@ -147,6 +160,7 @@ std::vector<pg::Statement> store_statements() {
           {"relay_assign", kAssign},
           {"relay_bury", kBury},
           {"relay_pending", kPending},
+          {"relay_pending_after", kPendingAfter},
           {"relay_mark", kMark},
           {"relay_refuse", kRefuse},
           {"relay_partitions", kEnsurePartitions},
@@ -207,12 +221,9 @@ void Store::release(const Fence& fence) {
   w.commit();
 }
 
-std::vector<Row> Store::pending(const Fence& fence, envelope::Validator& validator) {
-  if (fence.leases.empty()) return {};
-  const auto p = params(fence);
-  pqxx::work w(db());
-  const auto r = w.exec_prepared("relay_pending", p.partitions, p.generations, fence.owner, partitions_);
-  w.commit();
+namespace {
+
+std::vector<Row> pending_rows(const pqxx::result& r, envelope::Validator& validator) {
   std::vector<Row> rows;
   rows.reserve(r.size());
   for (const auto& f : r) {
@@ -235,14 +246,34 @@ std::vector<Row> Store::pending(const Fence& fence, envelope::Validator& validat
   return rows;
 }
 
-ClaimResult Store::claim(const Fence& fence, int limit, const std::vector<std::string>& skip,
-                         envelope::Validator& validator) {
+}  // namespace
+
+std::vector<Row> Store::pending(const Fence& fence, int per_tenant, envelope::Validator& validator) {
+  if (fence.leases.empty()) return {};
+  const auto p = params(fence);
+  pqxx::work w(db());
+  const auto r = w.exec_prepared("relay_pending", p.partitions, p.generations, fence.owner, partitions_, per_tenant);
+  w.commit();
+  return pending_rows(r, validator);
+}
+
+std::vector<Row> Store::pending_after(const Fence& fence, const std::string& amo, std::int64_t after, int limit,
+                                      envelope::Validator& validator) {
+  if (fence.leases.empty()) return {};
+  const auto p = params(fence);
+  pqxx::work w(db());
+  const auto r =
+      w.exec_prepared("relay_pending_after", p.partitions, p.generations, fence.owner, partitions_, amo, after, limit);
+  w.commit();
+  return pending_rows(r, validator);
+}
+
+ClaimResult Store::claim(const Fence& fence, int limit, envelope::Validator& validator) {
   ClaimResult out;
   if (fence.leases.empty() || limit <= 0) return out;
   const auto p = params(fence);
   pqxx::work w(db());
-  const auto claimed =
-      w.exec_prepared("relay_claim", p.partitions, p.generations, fence.owner, partitions_, text_array(skip), limit);
+  const auto claimed = w.exec_prepared("relay_claim", p.partitions, p.generations, fence.owner, partitions_, limit);
   out.scanned = claimed.size();
   if (claimed.empty()) {
     w.commit();

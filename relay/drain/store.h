@@ -61,12 +61,15 @@ class Store {
 
   // --- rows
   // Rows that already have a seq but are unpublished and not dead, in the fence's
-  // partitions, in (amo_id, seq) order: what a new lease holder must publish first.
-  std::vector<Row> pending(const Fence& fence, envelope::Validator& validator);
-  // Claims up to `limit` rows without a seq, in id order, skipping tenants in `skip`; moves
-  // invalid ones to realtime_outbox_dead, gives valid ones their tenant's next seq.
-  ClaimResult claim(const Fence& fence, int limit, const std::vector<std::string>& skip,
-                    envelope::Validator& validator);
+  // partitions, in (amo_id, seq) order, at most per_tenant of each tenant: what a new lease
+  // holder must publish first.
+  std::vector<Row> pending(const Fence& fence, int per_tenant, envelope::Validator& validator);
+  // The same for one tenant, seq > after, at most limit rows (a spilled tenant's next rows).
+  std::vector<Row> pending_after(const Fence& fence, const std::string& amo, std::int64_t after, int limit,
+                                 envelope::Validator& validator);
+  // Claims up to `limit` rows without a seq, in id order; moves invalid ones to
+  // realtime_outbox_dead, gives valid ones their tenant's next seq.
+  ClaimResult claim(const Fence& fence, int limit, envelope::Validator& validator);
   // published_at = now() for PUBACKed rows; returns how many rows changed.
   std::size_t mark_published(const Fence& fence, const std::vector<std::int64_t>& ids);
   // attempts, last_error, next_attempt_at (and dead_at) of refused rows; returns rows changed.

@@ -196,3 +196,31 @@ TEST_CASE("past the lease deadline nothing is sent until the leases are renewed"
   std::sort(sent.begin(), sent.end());
   CHECK(sent == std::vector<std::int64_t>{1, 2});
 }
+
+TEST_CASE("a tenant past max_rows_per_tenant spills; reloads bring its later rows in seq order") {
+  Pipeline::Options o;
+  o.max_rows_per_tenant = 2;
+  Harness h(o);
+  h.pipeline.connected();
+  h.pipeline.add({row(1, "A", 1), row(2, "A", 2), row(3, "A", 3), row(4, "A", 4)});
+  CHECK(h.pipeline.queued() == 2);
+  CHECK(h.pipeline.reloads().empty());  // still holds 2
+  h.pipeline.add({row(5, "A", 5)});     // spilled: not kept
+  CHECK(h.pipeline.queued() == 2);
+  h.pipeline.acked(h.key_of(1), true, 0);
+  const auto r = h.pipeline.reloads();
+  REQUIRE(r.size() == 1);
+  CHECK(r[0] == std::pair<std::string, std::int64_t>{"A", 2});
+  // What Postgres returns after seq 2 (max_rows_per_tenant + 1 asked): 3 fits, 4 spills again.
+  h.pipeline.reloaded("A", {row(3, "A", 3), row(4, "A", 4), row(5, "A", 5)});
+  CHECK(h.pipeline.queued() == 2);
+  h.pipeline.acked(h.key_of(2), true, 0);
+  h.pipeline.acked(h.key_of(3), true, 0);
+  REQUIRE(h.pipeline.reloads().size() == 1);
+  h.pipeline.reloaded("A", {row(4, "A", 4), row(5, "A", 5)});
+  h.pipeline.acked(h.key_of(4), true, 0);
+  h.pipeline.acked(h.key_of(5), true, 0);
+  CHECK(ids(h.sent) == std::vector<std::int64_t>{1, 2, 3, 4, 5});
+  CHECK(h.pipeline.reloads().empty());
+  CHECK(h.pipeline.queued() == 0);
+}
