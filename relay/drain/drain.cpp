@@ -15,7 +15,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::size_t kRowsPerTenant = 1000;  // held in memory; the rest waits in Postgres
-constexpr auto kDrainTimeout = 5s;            // SIGTERM: how long in-flight rows get for their PUBACK
+constexpr auto kDrainTimeout = 5s;
+constexpr auto kMarkGather = 2ms;  // SIGTERM: how long in-flight rows get for their PUBACK
 constexpr auto kBacklogEvery = 5s;
 constexpr auto kRetentionEvery = 60s;
 constexpr int kPruneBatch = 5000;
@@ -38,7 +39,9 @@ pg::Options pg_options(const config::Config& config, metrics::DaemonMetrics* m, 
   // A relay paused inside a transaction (SIGSTOP, a long GC-like stall) must not hold its
   // lease rows locked for longer than a lease: Postgres ends such a session.
   o.session_sql = {"SET idle_in_transaction_session_timeout = " + std::to_string(config.lease_seconds * 1000),
-                   "SET application_name = 'amo-relay'"};
+                   "SET application_name = 'amo-relay'",
+                   // Short OLTP statements: compiling them costs more than it saves.
+                   "SET jit = off", "SET max_parallel_workers_per_gather = 0"};
   if (config.notify && listen) o.session_sql.push_back("LISTEN realtime_outbox");
   if (m) {
     o.reconnects = &m->db_reconnects;
@@ -208,6 +211,16 @@ void Drain::flush(Store& store) {
   if (todo.published.empty() && todo.refusals.empty()) return;
   const Fence fence = fence_snapshot();
   try {
+    // Refusals first: a refused row's dead_at precedes the marks of the rows its tenant sent
+    // after it.
+    if (!todo.refusals.empty()) {
+      store.record_refusals(fence, todo.refusals);
+      for (const auto& r : todo.refusals)
+        if (r.dead)
+          log::audit("relay dead letter: id=" + std::to_string(r.id) + " attempts=" + std::to_string(r.attempts) +
+                     " error=" + r.error);
+      todo.refusals.clear();
+    }
     if (!todo.published.empty()) {
       const std::size_t changed = store.mark_published(fence, todo.published);
       // Rows not changed lie in a partition this relay lost, or were marked already: the next
@@ -216,13 +229,6 @@ void Drain::flush(Store& store) {
       if (changed < todo.published.size()) metrics_->fenced.inc(todo.published.size() - changed);
       pipeline_->confirm(todo.published.size());
       todo.published.clear();
-    }
-    if (!todo.refusals.empty()) {
-      store.record_refusals(fence, todo.refusals);
-      for (const auto& r : todo.refusals)
-        if (r.dead)
-          log::audit("relay dead letter: id=" + std::to_string(r.id) + " attempts=" + std::to_string(r.attempts) +
-                     " error=" + r.error);
     }
   } catch (...) {
     std::lock_guard lock(unflushed_mutex_);
@@ -242,6 +248,8 @@ void Drain::mark_loop() {
       marker_cv_.wait_for(lock, 100ms, [&] { return marker_stop_.load() || pipeline_->has_outcomes(); });
     }
     if (marker_stop_) break;
+    // Let a few more PUBACKs gather: one mark transaction for many rows, not one for each.
+    std::this_thread::sleep_for(kMarkGather);
     try {
       flush(store);
     } catch (const pqxx::broken_connection&) {

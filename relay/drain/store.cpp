@@ -15,19 +15,29 @@ namespace {
 // $1 partitions int[], $2 generations bigint[], $3 owner, $4 partition count. The lease rows
 // are locked FOR SHARE, so a takeover (UPDATE of the lease) waits for this transaction, and
 // this one sees a takeover that committed first.
-#define AMO_FENCE(extra)                                              \
+#define AMO_FENCE_JOIN(extra)                                         \
   "fence AS (SELECT l.partition FROM realtime_relay_leases l "        \
   "JOIN unnest($1::int[], $2::bigint[]) AS f(partition, generation) " \
   "ON l.partition = f.partition AND l.generation = f.generation "     \
-  "WHERE l.owner = $3 " extra " FOR SHARE OF l) "
+  "WHERE l.owner = $3 " extra
+#define AMO_FENCE(extra) AMO_FENCE_JOIN(extra) " FOR SHARE OF l) "
+// The same check without the lock, for writes that are true whoever holds the lease now.
+#define AMO_FENCE_NOLOCK(extra) AMO_FENCE_JOIN(extra) ") "
 
+// The claim's first statement: which of the caller's leases still hold, locked FOR SHARE for
+// the rest of the transaction (a takeover waits for it; a takeover that committed first
+// leaves that partition out).
+const char* const kFence = "WITH " AMO_FENCE("AND l.expires_at > now()") "SELECT partition FROM fence";
+
+// Then the rows, in the partitions that held. The partitions come as a plain array, never as
+// a join the planner must estimate (a misjudged semi-join once turned this into a sequential
+// scan and sort of the whole table mid-drain); and only `seq IS NULL` is asked, so the one
+// partial index that fits is realtime_outbox_unclaimed_idx (a row without a seq is never
+// published or dead), never the pending index that holds every row awaiting its PUBACK.
 const char* const kClaim =
-    "WITH " AMO_FENCE("AND l.expires_at > now()")
-    "SELECT o.id, o.event_id::text, o.amo_id, o.topic, o.envelope::text, " AMO_PARTITION_OF("o.amo_id")
-    " FROM realtime_outbox o "
-    "WHERE o.seq IS NULL AND o.published_at IS NULL AND o.dead_at IS NULL "
-    "AND " AMO_PARTITION_OF("o.amo_id") " IN (SELECT partition FROM fence) "
-    "ORDER BY o.id LIMIT $5 FOR UPDATE OF o SKIP LOCKED";
+    "SELECT o.id, o.event_id::text, o.amo_id, o.topic, o.envelope::text, ((hashtext(o.amo_id) & 2147483647) % $2) "
+    "FROM realtime_outbox o WHERE o.seq IS NULL AND ((hashtext(o.amo_id) & 2147483647) % $2) = ANY ($1::int[]) "
+    "ORDER BY o.id LIMIT $3 FOR UPDATE OF o SKIP LOCKED";
 
 // Within the claim transaction, after kClaim locked the rows: seq from the tenant's counter
 // row, locked by the upsert (in amo_id order, so two claimers cannot deadlock), so seq values
@@ -72,8 +82,10 @@ const char* const kPendingAfter =
     "ORDER BY o.seq LIMIT $7";
 
 // Marks need only the generation: if nobody took the lease over, an expired one is still ours.
+// They lock no lease row: a mark races a takeover harmlessly (the row was published; the new
+// holder may publish it once more), and claims and marks then never share lease-row locks.
 const char* const kMark =
-    "WITH " AMO_FENCE("")
+    "WITH " AMO_FENCE_NOLOCK("")
     "UPDATE realtime_outbox o SET published_at = now() "
     "WHERE o.id = ANY ($5::bigint[]) AND o.published_at IS NULL "
     "AND " AMO_PARTITION_OF("o.amo_id") " IN (SELECT partition FROM fence)";
@@ -156,7 +168,8 @@ std::vector<Lease> leases_of(const pqxx::result& r) {
 }  // namespace
 
 std::vector<pg::Statement> store_statements() {
-  return {{"relay_claim", kClaim},
+  return {{"relay_fence", kFence},
+          {"relay_claim", kClaim},
           {"relay_assign", kAssign},
           {"relay_bury", kBury},
           {"relay_pending", kPending},
@@ -273,7 +286,14 @@ ClaimResult Store::claim(const Fence& fence, int limit, envelope::Validator& val
   if (fence.leases.empty() || limit <= 0) return out;
   const auto p = params(fence);
   pqxx::work w(db());
-  const auto claimed = w.exec_prepared("relay_claim", p.partitions, p.generations, fence.owner, partitions_, limit);
+  std::vector<int> held;
+  for (const auto& row : w.exec_prepared("relay_fence", p.partitions, p.generations, fence.owner))
+    held.push_back(row[0].as<int>());
+  if (held.empty()) {
+    w.commit();
+    return out;
+  }
+  const auto claimed = w.exec_prepared("relay_claim", int_array(held), partitions_, limit);
   out.scanned = claimed.size();
   if (claimed.empty()) {
     w.commit();
