@@ -1,5 +1,6 @@
-// amo-token-service (DESIGN §7). Until its issue lands it only checks its configuration
-// (the same loader and production refusals as the relay) and refuses to run.
+// amo-token-service (DESIGN §7): `amo-token-service --config F`.
+#include <pthread.h>
+#include <signal.h>
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -7,6 +8,18 @@
 
 #include "daemon/config/config.h"
 #include "daemon/config/production.h"
+#include "daemon/run/serve.h"
+#include "token-service/service.h"
+
+namespace {
+
+// One line on stderr naming the key and what is wrong, exit 1, nothing bound.
+int config_error(const std::string& line) {
+  std::cerr << "amo-token-service: " << line << "\n";
+  return 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"amo-token-service: issues connect tokens, serves JWKS, ingests chat, fans out revocations"};
@@ -17,17 +30,19 @@ int main(int argc, char** argv) {
 
   using amo::config::Program;
   auto loaded = amo::config::load(Program::token_service, config_path);
-  if (auto* e = std::get_if<amo::config::Error>(&loaded)) {
-    std::cerr << "amo-token-service: " << e->line() << "\n";
-    return 1;
-  }
+  if (auto* e = std::get_if<amo::config::Error>(&loaded)) return config_error(e->line());
   const auto& config = std::get<amo::config::Config>(loaded);
   if (config.production) {
-    if (auto refusal = amo::config::production_refusal(config, Program::token_service)) {
-      std::cerr << "amo-token-service: " << refusal->line() << "\n";
-      return 1;
-    }
+    if (auto refusal = amo::config::production_refusal(config, Program::token_service))
+      return config_error(refusal->line());
   }
-  std::cerr << "amo-token-service: configuration is valid, but the service is not built yet (its issue is open)\n";
-  return 1;
+  amo::token_service::Service service(config);
+  if (auto error = service.load(); !error.empty()) return config_error(error);
+  // SIGHUP re-reads the keys (the service's key watcher takes it); blocked here so that every
+  // thread serve() starts inherits the mask and none is killed by it.
+  sigset_t hup;
+  sigemptyset(&hup);
+  sigaddset(&hup, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &hup, nullptr);
+  return amo::daemon::serve(config, service.spec());
 }
