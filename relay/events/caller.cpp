@@ -7,6 +7,7 @@
 #include "core/token/jwks.h"
 #include "core/token/verify.h"
 #include "daemon/auth/portal_session.h"
+#include "daemon/auth/verify_policy.h"
 #include "daemon/log/log.h"
 #include "relay/events/connection_pool.h"
 #include "relay/events/events_sql.h"
@@ -47,12 +48,7 @@ Authenticator::Authenticator(const config::Config& config, ConnectionPool& pool)
   }
   keys_ = std::make_unique<token::KeySet>(load_keys(config.jwks_file));
   stamp_ = io::stamp_of(config.jwks_file);
-  token::VerifyPolicy policy;
-  policy.issuer = config.issuer;
-  policy.audience = config.audience;
-  policy.max_token_ttl = config.max_token_ttl;
-  policy.max_service_token_ttl = config.max_service_token_ttl;
-  verifier_ = std::make_unique<token::Verifier>(policy);
+  verifier_ = std::make_unique<token::Verifier>(auth::verify_policy(config));
 }
 
 Authenticator::~Authenticator() = default;

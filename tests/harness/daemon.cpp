@@ -55,7 +55,9 @@ void Daemon::restart() {
   spawn();
 }
 
-std::string Daemon::log() const { return read_file(dir_.path() / "daemon.log"); }
+std::string Daemon::log() const {
+  return read_file(dir_.path() / "daemon.log");
+}
 
 bool Daemon::wait_log(std::string_view needle, std::chrono::milliseconds timeout) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -75,9 +77,15 @@ bool Daemon::wait_healthy(std::chrono::milliseconds timeout) const {
   }
 }
 
-void Daemon::signal(int sig) const { process_->signal(sig); }
-bool Daemon::running() const { return process_->running(); }
-int Daemon::wait_exit(std::chrono::milliseconds timeout) { return process_->wait_exit(timeout); }
+void Daemon::signal(int sig) const {
+  process_->signal(sig);
+}
+bool Daemon::running() const {
+  return process_->running();
+}
+int Daemon::wait_exit(std::chrono::milliseconds timeout) {
+  return process_->wait_exit(timeout);
+}
 
 HttpAnswer http_get(int port, std::string_view path, std::chrono::milliseconds timeout) {
   return http_raw(port, "GET " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
@@ -126,6 +134,18 @@ void migrate_up(const Postgres& pg, const std::string& relay_binary) {
   const int rc = run({relay_binary, "migrate", "up", "--config", (dir.path() / "migrate.toml").string()}, out,
                      std::chrono::seconds(60));
   if (rc != 0) throw std::runtime_error("amo-relay migrate up failed (" + std::to_string(rc) + "):\n" + read_file(out));
+}
+
+double scrape_metric(int port, std::string_view series) {
+  const std::string body = http_get(port, "/metrics").body;
+  std::size_t at = 0;
+  while ((at = body.find(series, at)) != std::string::npos) {
+    const bool line_start = at == 0 || body[at - 1] == '\n';
+    const std::size_t after = at + series.size();
+    if (line_start && after < body.size() && body[after] == ' ') return std::stod(body.substr(after + 1));
+    at = after;
+  }
+  return -1;
 }
 
 }  // namespace amo::harness

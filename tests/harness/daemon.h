@@ -21,13 +21,13 @@ class Postgres;
 class Daemon {
  public:
   struct Options {
-    std::string binary{};           // absolute path
+    std::string binary{};             // absolute path
     std::vector<std::string> args{};  // before `--config F`
     // The TOML text. `http_listen = "127.0.0.1:<free port>"` is prepended unless it sets
     // http_listen itself; `{HTTP_PORT}` and `{DIR}` (the temp dir) are substituted.
     std::string config{};
     std::vector<std::pair<std::string, std::optional<std::string>>> env{};  // e.g. APP_ENV
-    bool wait_ready = true;  // wait until GET /healthz answers 200
+    bool wait_ready = true;                                                 // wait until GET /healthz answers 200
     std::chrono::milliseconds start_timeout{20000};
   };
 
@@ -69,6 +69,10 @@ struct HttpAnswer {
 HttpAnswer http_get(int port, std::string_view path, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 // Sends `request` as is (it should ask for Connection: close) and reads until the peer closes.
 HttpAnswer http_raw(int port, std::string_view request, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+// The value of a series (name with its labels, as /metrics renders them) from GET /metrics
+// on 127.0.0.1:port, or -1 if absent.
+double scrape_metric(int port, std::string_view series);
 
 // `amo-relay migrate up` against the test database; throws with its output on failure.
 void migrate_up(const Postgres& pg, const std::string& relay_binary);

@@ -180,24 +180,7 @@ std::string Stack::service_token(const std::string& name) const {
 }
 
 double Stack::metric(const std::string& series) const {
-  const auto body = harness::http_get(service->http_port(), "/metrics").body;
-  std::size_t at = 0;
-  while ((at = body.find(series, at)) != std::string::npos) {
-    const bool line_start = at == 0 || body[at - 1] == '\n';
-    const std::size_t after = at + series.size();
-    if (line_start && after < body.size() && body[after] == ' ') return std::stod(body.substr(after + 1));
-    at = after;
-  }
-  return -1;
-}
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
+  return harness::scrape_metric(service->http_port(), series);
 }
 
 std::string chat_json(const std::string& client_msg_id, const std::string& text, const std::string& thread) {

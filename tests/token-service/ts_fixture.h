@@ -21,6 +21,7 @@
 #include "tests/harness/mqtt_client.h"
 #include "tests/harness/postgres.h"
 #include "tests/harness/temp_dir.h"
+#include "tests/harness/wait.h"
 
 namespace amo::ts_test {
 
@@ -100,8 +101,7 @@ struct Stack {
   mutable std::vector<std::string> secrets_;
 };
 
-// Polls `done` every 20 ms until it holds or `timeout` passes.
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+using harness::wait_until;
 
 // A valid client envelope for each kind the tests publish.
 std::string chat_json(const std::string& client_msg_id, const std::string& text = "hi", const std::string& thread = {});

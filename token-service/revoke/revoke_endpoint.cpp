@@ -6,6 +6,7 @@
 #include "core/json/strict_parse.h"
 #include "core/token/verify.h"
 #include "daemon/auth/portal_session.h"
+#include "daemon/auth/verify_policy.h"
 #include "daemon/log/log.h"
 #include "token-service/admit.h"
 #include "token-service/client_ip.h"
@@ -19,12 +20,7 @@ namespace {
 token::Verifier& verifier(const config::Config& config) {
   thread_local std::unique_ptr<token::Verifier> v;
   if (!v) {
-    token::VerifyPolicy p;
-    p.issuer = config.issuer;
-    p.audience = config.audience;
-    p.max_token_ttl = config.max_token_ttl;
-    p.max_service_token_ttl = config.max_service_token_ttl;
-    v = std::make_unique<token::Verifier>(p);
+    v = std::make_unique<token::Verifier>(auth::verify_policy(config));
   }
   return *v;
 }

@@ -155,15 +155,6 @@ void check_delivery_order(const std::vector<DurableSubscriber::Record>& records)
   CHECK(changed_seq == 0);
 }
 
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
-
 Count count_delivery(const std::vector<OutboxRow>& rows, const std::set<std::string>& delivered_ids) {
   Count c;
   for (const auto& r : rows) {
@@ -180,15 +171,7 @@ Count count_delivery(const std::vector<OutboxRow>& rows, const std::set<std::str
 }
 
 double metric(const Daemon& relay, const std::string& series) {
-  const auto body = harness::http_get(relay.http_port(), "/metrics").body;
-  std::size_t at = 0;
-  while ((at = body.find(series, at)) != std::string::npos) {
-    const bool line_start = at == 0 || body[at - 1] == '\n';
-    const std::size_t after = at + series.size();
-    if (line_start && after < body.size() && body[after] == ' ') return std::stod(body.substr(after + 1));
-    at = after;
-  }
-  return -1;
+  return harness::scrape_metric(relay.http_port(), series);
 }
 
 }  // namespace amo::drain_test

@@ -17,6 +17,7 @@
 #include "tests/harness/keys.h"
 #include "tests/harness/mosquitto.h"
 #include "tests/harness/postgres.h"
+#include "tests/harness/wait.h"
 
 namespace amo::drain_test {
 
@@ -72,8 +73,7 @@ void check_seq_gap_free(const std::vector<OutboxRow>& rows);
 // (redeliveries of a seq already seen are allowed) and that a redelivery keeps its id's seq.
 void check_delivery_order(const std::vector<harness::DurableSubscriber::Record>& records);
 
-// Polls `done` every 50 ms until it holds or `timeout` passes.
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+using harness::wait_until;
 
 // The ids the subscriber got, and the published rows it did not get (recoverable by seq).
 struct Count {
