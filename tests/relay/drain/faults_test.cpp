@@ -22,6 +22,7 @@ bool all_published(const Stack& stack) {
 // from broker to subscriber arrive), then the final tally.
 Count settle_and_count(const Stack& stack, const DurableSubscriber& sub, std::size_t inserted) {
   REQUIRE(wait_until([&] { return all_published(stack); }, 180s));
+  // Settled: no new delivery for a whole second (or everything arrived).
   std::size_t last = 0;
   wait_until(
       [&] {
@@ -30,7 +31,7 @@ Count settle_and_count(const Stack& stack, const DurableSubscriber& sub, std::si
         last = now;
         return settled && now > 0;
       },
-      30s);
+      30s, 1s);
   const auto rows = outbox(stack.pg);
   CHECK(rows.size() == inserted);
   check_seq_gap_free(rows);

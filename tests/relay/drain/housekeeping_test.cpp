@@ -19,7 +19,7 @@ TEST_CASE("backlog and the age of the oldest unpublished row are reported while 
   CHECK(metric(*relay, "amo_relay_oldest_unpublished_age_seconds") >= 90);
   stack.broker->restart();
   auto sub = stack.subscribe();
-  CHECK(wait_until([&] { return metric(*relay, "amo_relay_backlog_rows") == 0; }, 30s));
+  CHECK(wait_until([&] { return metric(*relay, "amo_relay_backlog_rows") == 0; }, 60s));
   CHECK(metric(*relay, "amo_relay_published_total") == 100);
 }
 

@@ -43,15 +43,8 @@ TEST_CASE("4: two relays, one SIGSTOPped past its lease and resumed") {
 
   REQUIRE(wait_until(
       [&] { return stack.count("SELECT count(*) FROM realtime_outbox WHERE published_at IS NULL") == 0; }, 120s));
-  std::size_t last = 0;
-  wait_until(
-      [&] {
-        const auto n = sub->ids().size();
-        const bool settled = n == last;
-        last = n;
-        return settled;
-      },
-      30s);
+  // No broker went down here: the subscriber must get every row live.
+  wait_until([&] { return sub->ids().size() >= 62000; }, 60s);
   const auto rows = outbox(stack.pg);
   CHECK(rows.size() == 62000);
   check_seq_gap_free(rows);
