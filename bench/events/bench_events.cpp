@@ -16,12 +16,14 @@
 #include <map>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bench/events/sse_load.h"
 #include "bench/relay/proc_stat.h"
+#include "relay/events/events_sql.h"
 #include "tests/harness/daemon.h"
 #include "tests/harness/http_client.h"
 #include "tests/harness/keys.h"
@@ -33,16 +35,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// relay/events/events_sql.cpp kHistory, as the relay prepares it.
-const char* const kHistory =
-    "SELECT o.seq, o.topic, o.envelope->>'kind', (o.envelope || jsonb_build_object('seq', o.seq))::text"
-    " FROM realtime_outbox o WHERE o.amo_id = $1 AND o.seq > $2 AND o.topic = ANY ($3::text[]) "
-    "AND ($4 = '' OR o.envelope->>'kind' = $4) "
-    "AND ($5 = '' OR o.envelope->'payload'->>'entity' = $5) "
-    "AND ($6 = '' OR o.envelope->'payload'->>'entity_id' = $6) "
-    "AND (NULLIF($7, '') IS NULL OR o.created_at >= NULLIF($7, '')::timestamptz) "
-    "AND (NULLIF($8, '') IS NULL OR o.created_at < NULLIF($8, '')::timestamptz) "
-    "ORDER BY o.seq LIMIT $9";
+// The history query exactly as the relay prepares it.
+std::string history_sql() {
+  for (const auto& st : amo::relay::events_statements())
+    if (st.name == "events_history") return st.sql;
+  throw std::runtime_error("events_history is not among the relay's statements");
+}
 
 struct Options {
   std::int64_t history_rows = 5000000;
@@ -105,18 +103,19 @@ class Stack {
     harness::Mosquitto::Options o;
     o.websockets = false;
     o.plugin_path = AMO_PLUGIN_PATH;
-    o.full_config = "per_listener_settings false\npersistence false\nlog_dest file {LOG_FILE}\nlog_type error\n"
-                    "log_type warning\nconnection_messages false\nlistener {TCP_PORT} 127.0.0.1\n"
-                    "max_connections -1\nmax_queued_messages 0\nallow_anonymous false\nplugin {PLUGIN}\n"
-                    "plugin_opt_jwks_file " +
-                    keys_.path() + "\nplugin_opt_issuer " + harness::kIssuer +
-                    "\nplugin_opt_max_conn_per_tenant 1000000\n";
+    o.full_config =
+        "per_listener_settings false\npersistence false\nlog_dest file {LOG_FILE}\nlog_type error\n"
+        "log_type warning\nconnection_messages false\nlistener {TCP_PORT} 127.0.0.1\n"
+        "max_connections -1\nmax_queued_messages 0\nallow_anonymous false\nplugin {PLUGIN}\n"
+        "plugin_opt_jwks_file " +
+        keys_.path() + "\nplugin_opt_issuer " + harness::kIssuer + "\nplugin_opt_max_conn_per_tenant 1000000\n";
     broker_ = std::make_unique<harness::Mosquitto>(o);
     harness::Daemon::Options d;
     d.binary = AMO_RELAY_PATH;
-    d.config = "database_url = \"" + pg_.url() + "\"\nbroker_host = \"127.0.0.1\"\nbroker_port = " +
-               std::to_string(broker_->port()) + "\nservice_signing_key_file = \"" + keys_.private_path() +
-               "\"\njwks_file = \"" + keys_.path() + "\"\nissuer = \"" + harness::kIssuer + "\"\n" + extra;
+    d.config = "database_url = \"" + pg_.url() +
+               "\"\nbroker_host = \"127.0.0.1\"\nbroker_port = " + std::to_string(broker_->port()) +
+               "\nservice_signing_key_file = \"" + keys_.private_path() + "\"\njwks_file = \"" + keys_.path() +
+               "\"\nissuer = \"" + harness::kIssuer + "\"\n" + extra;
     relay_ = std::make_unique<harness::Daemon>(std::move(d));
     const auto deadline = Clock::now() + std::chrono::seconds(5);
     pid_ = -1;
@@ -159,16 +158,17 @@ void fill_history(const std::string& url, std::int64_t rows, int tenants) {
         pqxx::connection c(url);
         pqxx::work w(c);
         // Rows arrive interleaved over tenants (id order = time order), as they would live.
-        w.exec0("INSERT INTO realtime_outbox (event_id, amo_id, topic, envelope, created_at, seq, published_at) "
-                "SELECT u, a, 'amo/' || a || '/broadcast/events', "
-                "jsonb_build_object('v', 1, 'id', u, 'kind', 'notification', 'amo', a, "
-                "'ts', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-                "'payload', jsonb_build_object('title', 'event ' || g, 'body', 'history bench body', "
-                "'level', 'info')), now(), s, now() "
-                "FROM (SELECT g, gen_random_uuid() AS u, 'H' || lpad((g % " + std::to_string(tenants) +
-                ")::text, 4, '0') AS a, g / " + std::to_string(tenants) +
-                " + 1 AS s FROM generate_series(" + std::to_string(k) + ", " + std::to_string(per * tenants - 1) +
-                ", " + std::to_string(kConnections) + ") g) x");
+        w.exec0(
+            "INSERT INTO realtime_outbox (event_id, amo_id, topic, envelope, created_at, seq, published_at) "
+            "SELECT u, a, 'amo/' || a || '/broadcast/events', "
+            "jsonb_build_object('v', 1, 'id', u, 'kind', 'notification', 'amo', a, "
+            "'ts', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+            "'payload', jsonb_build_object('title', 'event ' || g, 'body', 'history bench body', "
+            "'level', 'info')), now(), s, now() "
+            "FROM (SELECT g, gen_random_uuid() AS u, 'H' || lpad((g % " +
+            std::to_string(tenants) + ")::text, 4, '0') AS a, g / " + std::to_string(tenants) +
+            " + 1 AS s FROM generate_series(" + std::to_string(k) + ", " + std::to_string(per * tenants - 1) + ", " +
+            std::to_string(kConnections) + ") g) x");
         w.commit();
       } catch (...) {
         std::lock_guard l(m);
@@ -201,9 +201,9 @@ void bench_history(Stack& s, const Options& opt) {
     table_size = t.exec1("SELECT pg_size_pretty(pg_total_relation_size('realtime_outbox'))")[0].c_str();
   }
   std::cout << "## (A) GET /api/events/history\n\n"
-            << rows << " rows over " << opt.history_tenants << " tenants (" << per
-            << " each, seq 1.." << per << ", published, interleaved by tenant in id order), filled in "
-            << fmt(fill_s, 1) << " s by INSERT … SELECT generate_series (then VACUUM ANALYZE, CHECKPOINT); "
+            << rows << " rows over " << opt.history_tenants << " tenants (" << per << " each, seq 1.." << per
+            << ", published, interleaved by tenant in id order), filled in " << fmt(fill_s, 1)
+            << " s by INSERT … SELECT generate_series (then VACUUM ANALYZE, CHECKPOINT); "
             << "realtime_outbox with indexes: " << table_size << ".\n\n";
 
   s.start_relay("");
@@ -240,7 +240,8 @@ void bench_history(Stack& s, const Options& opt) {
       std::size_t n = 0, at = 0;
       while ((at = r.body.find("\"kind\"", at)) != std::string::npos) ++n, ++at;
       if (r.status != 200 || n < 100) {
-        if (errors++ == 0) std::cerr << "bench_events: first bad history answer: " << r.status << " " << r.body.substr(0, 300) << "\n";
+        if (errors++ == 0)
+          std::cerr << "bench_events: first bad history answer: " << r.status << " " << r.body.substr(0, 300) << "\n";
       }
     }
     const double p99 = pct(lat, 99);
@@ -254,7 +255,7 @@ void bench_history(Stack& s, const Options& opt) {
   // EXECUTE (after five, Postgres may switch to a generic plan).
   pqxx::connection c(s.pg().url());
   pqxx::nontransaction t(c);
-  t.exec0(std::string("PREPARE h(text, bigint, text[], text, text, text, text, text, bigint) AS ") + kHistory);
+  t.exec0(std::string("PREPARE h(text, bigint, text[], text, text, text, text, text, bigint) AS ") + history_sql());
   const std::string amo = tenant_a(opt.history_tenants / 2);
   const std::string args = "('" + amo + "', " + std::to_string(per / 2) + ", ARRAY['amo/" + amo +
                            "/user/u1/events', 'amo/" + amo + "/broadcast/events'], '', '', '', '', '', 100)";
@@ -286,9 +287,12 @@ void bench_sse(Stack& s, const Options& opt) {
       pqxx::connection c(s.pg().url());
       pqxx::nontransaction t(c);
       const auto p0 = Clock::now();
-      t.exec("SELECT realtime_emit(a, 'amo/' || a || '/broadcast/events', 'notification', "
-              "jsonb_build_object('title', 'probe', 'body', 'b', 'level', 'info')) FROM (SELECT 'T' || lpad(i::text, 2, '0') a "
-              "FROM generate_series(0, " + std::to_string(opt.sse_tenants - 1) + ") i) x");
+      t.exec(
+          "SELECT realtime_emit(a, 'amo/' || a || '/broadcast/events', 'notification', "
+          "jsonb_build_object('title', 'probe', 'body', 'b', 'level', 'info')) FROM (SELECT 'T' || lpad(i::text, 2, "
+          "'0') a "
+          "FROM generate_series(0, " +
+          std::to_string(opt.sse_tenants - 1) + ") i) x");
       while (t.exec1("SELECT count(*) FROM realtime_outbox WHERE seq IS NULL")[0].as<std::int64_t>() > 0 &&
              Clock::now() - p0 < std::chrono::seconds(120))
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -319,8 +323,10 @@ void bench_sse(Stack& s, const Options& opt) {
         const std::int64_t at = start + k * step;
         if (at >= to) break;
         const std::int64_t wait = at - now_us();
-        if (wait > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait));
-        else if (wait < -10000) ++emit_late;
+        if (wait > 0)
+          std::this_thread::sleep_for(std::chrono::microseconds(wait));
+        else if (wait < -10000)
+          ++emit_late;
         pqxx::nontransaction t(c);
         t.exec_prepared("emit", tenant_b(static_cast<int>(k % opt.sse_tenants)));
         if (at >= from) ++emitted;
@@ -344,11 +350,11 @@ void bench_sse(Stack& s, const Options& opt) {
     auto& r = load.result();
     const std::int64_t expected = emitted.load() * per;
     std::cout << "| " << n << " | " << opt.sse_tenants << " × " << per << " | " << r.opened << " | " << r.refused
-              << " | " << r.closed_early << " | " << expected << " | " << r.frames << " | " << fmt(pct(r.latency_ms, 50))
-              << " | " << fmt(pct(r.latency_ms, 99)) << " | " << fmt(pct(r.latency_ms, 100)) << " | "
-              << fmt(rss_end, 0) << " / " << fmt(rss_peak, 0) << " (" << fmt(rss_open, 0) << " after open) | "
-              << fmt((cpu_to - cpu_from) / wall * 100, 0) << " | " << fmt((self_to - self_from) / wall * 100, 0)
-              << " |" << std::endl;
+              << " | " << r.closed_early << " | " << expected << " | " << r.frames << " | "
+              << fmt(pct(r.latency_ms, 50)) << " | " << fmt(pct(r.latency_ms, 99)) << " | "
+              << fmt(pct(r.latency_ms, 100)) << " | " << fmt(rss_end, 0) << " / " << fmt(rss_peak, 0) << " ("
+              << fmt(rss_open, 0) << " after open) | " << fmt((cpu_to - cpu_from) / wall * 100, 0) << " | "
+              << fmt((self_to - self_from) / wall * 100, 0) << " |" << std::endl;
     {  // Diagnostics (stderr): p50/p99 by stream rank within its tenant and by commit second.
       std::map<int, std::vector<double>> by_rank, by_second;
       for (std::size_t i = 0; i < r.latency_ms.size(); ++i) {
@@ -366,9 +372,11 @@ void bench_sse(Stack& s, const Options& opt) {
                 << (per_commit.empty() ? 0 : per_commit.begin()->first - from) << " us after from, last "
                 << (per_commit.empty() ? 0 : to - per_commit.rbegin()->first) << " us before to\n";
       for (auto& [k, v] : by_rank)
-        std::cerr << "  rank " << k << ": n=" << v.size() << " p50=" << fmt(pct(v, 50)) << " p99=" << fmt(pct(v, 99)) << "\n";
+        std::cerr << "  rank " << k << ": n=" << v.size() << " p50=" << fmt(pct(v, 50)) << " p99=" << fmt(pct(v, 99))
+                  << "\n";
       for (auto& [k, v] : by_second)
-        std::cerr << "  second " << k << ": n=" << v.size() << " p50=" << fmt(pct(v, 50)) << " p99=" << fmt(pct(v, 99)) << "\n";
+        std::cerr << "  second " << k << ": n=" << v.size() << " p50=" << fmt(pct(v, 50)) << " p99=" << fmt(pct(v, 99))
+                  << "\n";
     }
     if (emit_late > 0) std::cerr << "bench_events: " << emit_late << " emits more than 10 ms late\n";
   }
@@ -390,12 +398,18 @@ int main(int argc, char** argv) {
       cmd += " " + v;
       return v;
     };
-    if (a == "--history-rows") opt.history_rows = std::stoll(val());
-    else if (a == "--requests") opt.requests = std::stoi(val());
-    else if (a == "--seconds") opt.seconds = std::stoi(val());
-    else if (a == "--no-history") opt.history = false;
-    else if (a == "--no-sse") opt.sse = false;
-    else if (a == "--quick") opt.history_rows = 500000, opt.requests = 500, opt.streams = {1000}, opt.seconds = 10;
+    if (a == "--history-rows")
+      opt.history_rows = std::stoll(val());
+    else if (a == "--requests")
+      opt.requests = std::stoi(val());
+    else if (a == "--seconds")
+      opt.seconds = std::stoi(val());
+    else if (a == "--no-history")
+      opt.history = false;
+    else if (a == "--no-sse")
+      opt.sse = false;
+    else if (a == "--quick")
+      opt.history_rows = 500000, opt.requests = 500, opt.streams = {1000}, opt.seconds = 10;
     else if (a == "--streams") {
       opt.streams.clear();
       std::stringstream ss(val());
@@ -412,8 +426,8 @@ int main(int argc, char** argv) {
     nofile.rlim_cur = nofile.rlim_max;  // the relay, started from here, inherits it
     setrlimit(RLIMIT_NOFILE, &nofile);
   }
-  std::cout << "# bench_events\n\nCommand: `" << cmd << "`  \nRLIMIT_NOFILE (bench, inherited by amo-relay): "
-            << nofile.rlim_cur << "\n\n";
+  std::cout << "# bench_events\n\nCommand: `" << cmd
+            << "`  \nRLIMIT_NOFILE (bench, inherited by amo-relay): " << nofile.rlim_cur << "\n\n";
   try {
     Stack s;
     if (opt.history) bench_history(s, opt);
