@@ -146,7 +146,7 @@ void Drain::drop_leases(const std::vector<Lease>& gone, std::string_view why) {
   if (gone.empty()) return;
   std::vector<int> parts;
   for (const auto& l : gone) parts.push_back(l.partition);
-  pipeline_->drop(parts);
+  metrics_->abandoned.inc(pipeline_->drop(parts));
   std::erase_if(fence_.leases,
                 [&](const Lease& l) { return std::find(parts.begin(), parts.end(), l.partition) != parts.end(); });
   // Outcomes of those partitions are no longer ours to write: the next holder publishes again.

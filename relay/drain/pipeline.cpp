@@ -203,8 +203,9 @@ void Pipeline::retry_due() {
   send_all(pending);
 }
 
-void Pipeline::drop(std::span<const int> partitions) {
+std::size_t Pipeline::drop(std::span<const int> partitions) {
   std::lock_guard lock(mutex_);
+  std::size_t in_flight = 0;
   for (auto it = tenants_.begin(); it != tenants_.end();) {
     Tenant& t = it->second;
     if (t.rows.empty() ||
@@ -212,10 +213,11 @@ void Pipeline::drop(std::span<const int> partitions) {
       ++it;
       continue;
     }
-    if (t.key != 0) in_flight_.erase(t.key);
+    if (t.key != 0) in_flight += in_flight_.erase(t.key);
     queued_ -= t.rows.size();
     it = tenants_.erase(it);
   }
+  return in_flight;
 }
 
 void Pipeline::drop_all() {

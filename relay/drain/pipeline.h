@@ -83,7 +83,8 @@ class Pipeline {
   // Sends the tenants whose backoff has passed.
   void retry_due();
   // Forgets the rows of these partitions (their lease is gone); late acks of them are ignored.
-  void drop(std::span<const int> partitions);
+  // Returns how many of the dropped rows were in flight (sent, PUBACK not yet seen).
+  std::size_t drop(std::span<const int> partitions);
   void drop_all();
   // Stop sending new rows (SIGTERM); rows in flight still complete.
   void pause();

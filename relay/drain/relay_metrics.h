@@ -23,6 +23,9 @@ struct RelayMetrics {
         dead_refused(r.counter("amo_relay_dead_letters_total", "", {{"reason", "refused"}})),
         fenced(r.counter("amo_relay_fenced_writes_total",
                          "Marks refused because this relay no longer held the row's lease.")),
+        abandoned(r.counter("amo_relay_abandoned_in_flight_total",
+                            "Rows in flight when their partition's lease was lost or handed over: their PUBACK "
+                            "is ignored and the next holder publishes them again.")),
         partitions(r.gauge("amo_relay_partitions_owned", "Outbox partitions this relay holds the lease of.")),
         in_flight(r.gauge("amo_relay_in_flight", "Publishes awaiting their PUBACK.")),
         queued(r.gauge("amo_relay_queued_rows", "Rows with a seq held in memory to publish.")),
@@ -38,6 +41,7 @@ struct RelayMetrics {
   metrics::Counter& dead_invalid;
   metrics::Counter& dead_refused;
   metrics::Counter& fenced;
+  metrics::Counter& abandoned;
   metrics::Gauge& partitions;
   metrics::Gauge& in_flight;
   metrics::Gauge& queued;

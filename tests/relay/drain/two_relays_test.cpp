@@ -37,9 +37,13 @@ TEST_CASE("4: two relays, one SIGSTOPped past its lease and resumed") {
   // A notices it lost its leases, refuses its stale marks, and gets a fair share back.
   REQUIRE(wait_until([&] { return a->log().find("relay lease lost") != std::string::npos; }, 20s));
   CHECK(wait_until([&] { return metric(*a, "amo_relay_partitions_owned") == 8; }, 30s));
+  // A had rows in flight when it stopped. Whether their PUBACKs reach its marker before its
+  // lease check drops them is a race; either way none of them may count as A's: each is a mark
+  // refused by the fence or an in-flight row given up.
   const double fenced = metric(*a, "amo_relay_fenced_writes_total");
-  MESSAGE("stale marks refused by the fence: " << fenced);
-  CHECK(fenced >= 1);
+  const double abandoned = metric(*a, "amo_relay_abandoned_in_flight_total");
+  MESSAGE("stale marks refused by the fence: " << fenced << ", in-flight rows given up: " << abandoned);
+  CHECK(fenced + abandoned >= 1);
 
   REQUIRE(wait_until(
       [&] { return stack.count("SELECT count(*) FROM realtime_outbox WHERE published_at IS NULL") == 0; }, 120s));
