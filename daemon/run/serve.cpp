@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <iostream>
 #include <mutex>
@@ -60,6 +61,19 @@ http::Response readiness(pg::Connection& db, std::mutex& db_mutex, const mqtt_cl
   return http::Response::json(db_up && broker_up ? 200 : 503, body.dump());
 }
 
+// Every SSE stream and HTTP connection is a descriptor: take the hard limit, not the soft one
+// (often 1,024) that a shell or systemd hands down.
+void raise_open_files_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    const rlim_t before = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = before;
+  }
+  log::info("open files limit " + std::to_string(limit.rlim_cur));
+}
+
 }  // namespace
 
 int serve(const config::Config& config, Spec spec) {
@@ -67,6 +81,7 @@ int serve(const config::Config& config, Spec spec) {
   log::parse_level(config.log_level, level);
   log::init({.level = level, .json = config.production, .daemon = spec.name});
   if (!preflight(config, spec.name)) return 1;
+  raise_open_files_limit();
 
   // Signals are taken by sigwait below; every thread started from here on inherits the mask.
   sigset_t signals;

@@ -1,6 +1,7 @@
 #include "relay/events/feed.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "daemon/log/log.h"
 #include "relay/events/frames.h"
@@ -207,23 +208,32 @@ Feed::PollResult Feed::poll(pqxx::connection& c) {
 }
 
 void Feed::check_users(pqxx::connection& c) {
+  // One row per (tenant, user) however many streams the user has open, and one pass over the
+  // streams: 10,000 streams of 100 users cost 100 lookups, not 10,000 × 100 comparisons.
   std::vector<std::string> amos, users;
-  for (const auto& [amo, t] : tenants_)
-    for (const auto& s : t.streams) {
-      amos.push_back(amo);
-      users.push_back(s->caller.scope.user);
-    }
-  if (amos.empty()) return;
-  const auto states = user_states(c, amos, users);
-  for (auto& [amo, t] : tenants_)
-    for (auto& s : t.streams)
-      for (const auto& u : states) {
-        if (u.amo != amo || u.user != s->caller.scope.user) continue;
-        if (!u.active || s->caller.iat <= u.revoked_before) {
-          ended_revoked_.inc();
-          end(*s, u.active ? "user revoked" : "user deactivated");
-        }
+  for (const auto& [amo, t] : tenants_) {
+    std::unordered_set<std::string_view> seen;
+    for (const auto& s : t.streams)
+      if (seen.insert(s->caller.scope.user).second) {
+        amos.push_back(amo);
+        users.push_back(s->caller.scope.user);
       }
+  }
+  if (amos.empty()) return;
+  std::unordered_map<std::string, std::unordered_map<std::string, UserState>> states;
+  for (auto& u : user_states(c, amos, users)) states[u.amo].emplace(u.user, std::move(u));
+  for (auto& [amo, t] : tenants_) {
+    const auto tenant = states.find(amo);
+    if (tenant == states.end()) continue;
+    for (auto& s : t.streams) {
+      const auto u = tenant->second.find(s->caller.scope.user);
+      if (u == tenant->second.end() || s->closed) continue;
+      if (!u->second.active || s->caller.iat <= u->second.revoked_before) {
+        ended_revoked_.inc();
+        end(*s, u->second.active ? "user revoked" : "user deactivated");
+      }
+    }
+  }
 }
 
 void Feed::run() {

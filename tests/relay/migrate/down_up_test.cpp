@@ -49,6 +49,11 @@ TEST_CASE("down all the way on a populated database, then up again") {
   // What must hold right after each step is reverted: what its down file drops is gone, what
   // it keeps is still there with its rows.
   const std::map<std::string, std::function<void()>> after_revert = {
+      {"0008_history_statistics",
+       [&] {
+         CHECK(f.count("SELECT count(*) FROM pg_statistic_ext WHERE stxname = 'realtime_outbox_amo_topic_stats'") == 0);
+         CHECK(f.count("SELECT count(*) FROM realtime_outbox") == 3);
+       }},
       {"0007_relay_drain",
        [&] {
          CHECK_FALSE(f.table_exists("realtime_relay_instances"));

@@ -48,7 +48,7 @@ TEST_CASE("a failing step rolls back whole, stops the runner with exit 1 and kee
   // Still failing, still nothing of it; down reverts the latest step that did apply.
   CHECK(f.migrate_dir("up", dir).code == 1);
   CHECK_FALSE(f.table_exists("broken_leftover"));
-  CHECK(f.migrate_dir("down", dir).output == "reverted 0007_relay_drain\n");
+  CHECK(f.migrate_dir("down", dir).output == "reverted 0008_history_statistics\n");
 }
 
 TEST_CASE("an applied step whose up file changed is refused before anything is applied") {

@@ -51,12 +51,17 @@ TEST_CASE("up on an empty database creates every table, index, function and the 
   REQUIRE(up.code == 0);
   CHECK(up.lines() == std::vector<std::string>{"applied 0001_outbox", "applied 0002_emit", "applied 0003_users_threads",
                                                "applied 0004_chat", "applied 0005_relay_leases",
-                                               "applied 0006_runtime_role", "applied 0007_relay_drain"});
+                                               "applied 0006_runtime_role", "applied 0007_relay_drain",
+                                               "applied 0008_history_statistics"});
 
   for (const auto& table : kTables) {
     CAPTURE(table);
     CHECK(f.table_exists(table));
   }
+
+  // History reads depend on the planner knowing topic depends on amo_id (0008).
+  CHECK(f.count("SELECT count(*) FROM pg_statistic_ext WHERE stxname = 'realtime_outbox_amo_topic_stats' "
+                "AND stxkind @> ARRAY['d','f']::\"char\"[]") == 1);
 
   CHECK(columns(f, "realtime_outbox") ==
         std::vector<std::string>{
