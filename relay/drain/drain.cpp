@@ -358,7 +358,7 @@ void Drain::run() {
   marker.join();
   try {
     flush(store);
-    store.release(fence_);
+    store.leave(fence_);
     log::info("outbox drain stopped: " + std::to_string(pipeline_->in_flight()) +
               " rows were still in flight and stay unpublished");
   } catch (const std::exception& e) {

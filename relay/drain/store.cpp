@@ -120,7 +120,7 @@ const char* const kRenew =
 
 const char* const kAcquire =
     "WITH free AS (SELECT partition FROM realtime_relay_leases "
-    "  WHERE partition < $4::int AND (owner IS NULL OR expires_at IS NULL OR expires_at < now()) "
+    "  WHERE partition < $4::int AND (owner IS NULL OR expires_at IS NULL OR expires_at < now() OR owner = $1) "
     "  ORDER BY partition LIMIT $2 FOR UPDATE SKIP LOCKED) "
     "UPDATE realtime_relay_leases l SET owner = $1, generation = l.generation + 1, "
     "expires_at = now() + $3::int * interval '1 second' FROM free WHERE l.partition = free.partition "
@@ -130,6 +130,9 @@ const char* const kRelease =
     "UPDATE realtime_relay_leases l SET owner = NULL, expires_at = NULL "
     "FROM unnest($1::int[], $2::bigint[]) AS f(partition, generation) "
     "WHERE l.partition = f.partition AND l.generation = f.generation AND l.owner = $3";
+
+// A stopping relay no longer counts towards the others' fair share.
+const char* const kLeave = "DELETE FROM realtime_relay_instances WHERE owner = $1";
 
 // Counting a large backlog reads the whole pending index: housekeeping's own connection.
 const char* const kBacklog =
@@ -181,6 +184,7 @@ std::vector<pg::Statement> store_statements() {
           {"relay_renew", kRenew},
           {"relay_acquire", kAcquire},
           {"relay_release", kRelease},
+          {"relay_leave", kLeave},
           {"relay_backlog", kBacklog},
           {"relay_prune", kPrune},
           {"relay_notify_enabled", kNotifyEnabled}};
@@ -231,6 +235,14 @@ void Store::release(const Fence& fence) {
   const auto p = params(fence);
   pqxx::work w(db());
   w.exec_prepared("relay_release", p.partitions, p.generations, fence.owner);
+  w.commit();
+}
+
+void Store::leave(const Fence& fence) {
+  const auto p = params(fence);
+  pqxx::work w(db());
+  if (!fence.leases.empty()) w.exec_prepared("relay_release", p.partitions, p.generations, fence.owner);
+  w.exec_prepared("relay_leave", fence.owner);
   w.commit();
 }
 

@@ -93,14 +93,15 @@ TEST_CASE("3: the relay SIGKILLed mid-batch and restarted: nothing lost, duplica
   Stack stack;
   auto sub = stack.subscribe();
   emit(stack.pg, 50, 400, 4);
-  auto relay = stack.start_relay();
+  // A lease far longer than the test: the restarted process (same instance_id) must take its
+  // killed predecessor's leases at once instead of waiting for them to lapse.
+  auto relay = stack.start_relay("instance_id = \"relay-k\"\nlease_seconds = 3600\n");
   REQUIRE(wait_until([&] { return sub->ids().size() >= 5000; }, 60s));
   relay->signal(SIGKILL);
   CHECK(relay->wait_exit(10s) == 128 + SIGKILL);
   const long claimed_unpublished =
       stack.count("SELECT count(*) FROM realtime_outbox WHERE seq IS NOT NULL AND published_at IS NULL");
   MESSAGE("rows with a seq left unpublished by the kill: " << claimed_unpublished);
-  // The next relay waits for the dead one's leases to lapse (lease_seconds), then takes over.
   relay->restart();
   settle_and_count(stack, *sub, 20000);
   const std::size_t dups = duplicates(*sub);
@@ -113,7 +114,9 @@ TEST_CASE("7: SIGTERM with a backlog: rows are acked and marked or left unpublis
   Stack stack;
   auto sub = stack.subscribe();
   emit(stack.pg, 30, 500, 4);
-  auto relay = stack.start_relay();
+  // instance_id defaults to host and pid: the restart is another instance, and with a lease far
+  // longer than the test it gets every partition only because the stopped one left.
+  auto relay = stack.start_relay("lease_seconds = 3600\n");
   REQUIRE(wait_until([&] { return sub->ids().size() >= 3000; }, 60s));
   relay->signal(SIGTERM);
   REQUIRE(relay->wait_exit(30s) == 0);
@@ -136,7 +139,9 @@ TEST_CASE("7: SIGTERM with a backlog: rows are acked and marked or left unpublis
   CHECK(left > 0);
   // The leases were released: a new relay starts at once, not after a lease period.
   CHECK(stack.count("SELECT count(*) FROM realtime_relay_leases WHERE owner IS NOT NULL") == 0);
+  CHECK(stack.count("SELECT count(*) FROM realtime_relay_instances") == 0);
   relay->restart();
+  CHECK(wait_until([&] { return metric(*relay, "amo_relay_partitions_owned") == 16; }, 30s));
   settle_and_count(stack, *sub, 15000);
   CHECK(duplicates(*sub) <= 30);
 }
