@@ -173,7 +173,7 @@ void Drain::lease_tick(Store& store) {
     drop_leases(extra, "released");
     store.release(Fence{fence_.owner, extra, partitions});
   } else if (have < fair) {
-    auto acquired = store.acquire(fence_.owner, fair - have);
+    auto acquired = store.acquire(fence_.owner, fair - have, /*reclaim_own=*/have == 0);
     if (!acquired.empty()) {
       // What the previous holder left with a seq but unpublished goes first, in seq order.
       auto rows = store.pending(Fence{fence_.owner, acquired, partitions}, kRowsPerTenant + 1, *validator_);

@@ -49,7 +49,12 @@ RowVerdict check_row(envelope::Validator& validator, const ClaimedRow& row) {
   const envelope::Verdict verdict = validator.validate(row.envelope, suffix);
   if (verdict.status != envelope::Status::ok) {
     std::string error = "envelope: " + std::string(name(verdict.status));
-    if (!verdict.pointer.empty()) error += " at " + std::string(verdict.pointer);
+    // The pointer holds the envelope's own keys (a newline among them): quoted and escaped, so
+    // the reason stays one line.
+    if (!verdict.pointer.empty()) {
+      error += " at ";
+      json::append_string(error, verdict.pointer);
+    }
     return refuse(std::move(error));
   }
   simdjson::dom::object obj;

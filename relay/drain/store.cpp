@@ -120,7 +120,7 @@ const char* const kRenew =
 
 const char* const kAcquire =
     "WITH free AS (SELECT partition FROM realtime_relay_leases "
-    "  WHERE partition < $4::int AND (owner IS NULL OR expires_at IS NULL OR expires_at < now() OR owner = $1) "
+    "  WHERE partition < $4::int AND (owner IS NULL OR expires_at IS NULL OR expires_at < now() OR ($5 AND owner = $1)) "
     "  ORDER BY partition LIMIT $2 FOR UPDATE SKIP LOCKED) "
     "UPDATE realtime_relay_leases l SET owner = $1, generation = l.generation + 1, "
     "expires_at = now() + $3::int * interval '1 second' FROM free WHERE l.partition = free.partition "
@@ -222,10 +222,10 @@ std::vector<Lease> Store::renew(const Fence& fence) {
   return leases_of(r);
 }
 
-std::vector<Lease> Store::acquire(const std::string& owner, int count) {
+std::vector<Lease> Store::acquire(const std::string& owner, int count, bool reclaim_own) {
   if (count <= 0) return {};
   pqxx::work w(db());
-  auto r = w.exec_prepared("relay_acquire", owner, count, lease_seconds_, partitions_);
+  auto r = w.exec_prepared("relay_acquire", owner, count, lease_seconds_, partitions_, reclaim_own);
   w.commit();
   return leases_of(r);
 }

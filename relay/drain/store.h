@@ -55,10 +55,11 @@ class Store {
   int heartbeat(const std::string& owner);
   // The leases still held (same owner and generation), with a new expiry.
   std::vector<Lease> renew(const Fence& fence);
-  // Takes up to `count` partitions that are free, expired, or still recorded under `owner`
-  // (a previous run of this instance that was killed): a new generation each, which fences
+  // Takes up to `count` partitions that are free or expired: a new generation each. With
+  // `reclaim_own` (only while this process holds none) also those still recorded under
+  // `owner`: a previous run of this instance that was killed; the new generation fences
   // whatever that run might still write.
-  std::vector<Lease> acquire(const std::string& owner, int count);
+  std::vector<Lease> acquire(const std::string& owner, int count, bool reclaim_own);
   void release(const Fence& fence);
   // At shutdown: releases the leases and removes the instance's heartbeat, so the relays that
   // remain (or this instance restarted) take every partition at once.

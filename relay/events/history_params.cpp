@@ -53,6 +53,15 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, int lo, int hi) {
   return v >= lo && v <= hi;
 }
 
+// A parameter name as an error may quote it: the 400 body is JSON, so never bytes that are
+// not UTF-8 (%FF decodes to one); short printable ASCII, else `otherwise`.
+std::string shown(const std::string& name, std::string_view otherwise) {
+  if (name.size() > 32) return std::string(otherwise);
+  for (const char c : name)
+    if (c < 0x20 || c > 0x7e) return std::string(otherwise);
+  return name;
+}
+
 }  // namespace
 
 bool is_rfc3339(std::string_view s) noexcept {
@@ -87,7 +96,7 @@ HistoryParams parse_history_params(std::string_view raw) {
     const auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
     if (!name || !value) return {{}, "query: bad percent-encoding"};
     if (!seen.insert(*name).second)
-      return {{}, "query: " + (name->size() <= 32 ? *name : "a parameter") + " given twice"};
+      return {{}, "query: " + shown(*name, "a parameter") + " given twice"};
     HistoryQuery& q = p.query;
     if (*name == "after") {
       const Cursor c = parse_cursor(*value);
@@ -104,7 +113,7 @@ HistoryParams parse_history_params(std::string_view raw) {
       if (!is_rfc3339(*value)) return {{}, *name + ": must be an RFC 3339 time, e.g. 2026-11-29T10:00:00Z"};
       (*name == "since" ? q.since : q.until) = *value;
     } else if (*name != "token") {
-      return {{}, "query: unknown parameter " + (name->size() <= 32 ? *name : std::string("(too long)"))};
+      return {{}, "query: unknown parameter " + shown(*name, "(not shown)")};
     }
   }
   return p;
