@@ -47,7 +47,7 @@ Stack::Stack(Options options) {
   for (auto& kv : options.plugin_opts) o.plugin_opts.push_back(kv);
   broker = std::make_unique<Mosquitto>(o);
   service = start_service(options.service_extra);
-  if (options.relay) relay = start_relay();
+  if (options.relay) relay = start_relay(options.relay_extra);
 }
 
 Stack::~Stack() {
@@ -98,12 +98,12 @@ std::unique_ptr<Daemon> Stack::start_service(const std::string& extra, const Ove
                                                   .wait_ready = wait_ready});
 }
 
-std::unique_ptr<Daemon> Stack::start_relay() const {
+std::unique_ptr<Daemon> Stack::start_relay(const std::string& extra) const {
   const std::string config = "database_url = " + toml_str(pg.url()) + "\n" +
                              "broker_host = \"127.0.0.1\"\nbroker_port = " + std::to_string(broker->port()) + "\n" +
                              "service_signing_key_file = " + toml_str(keys.private_path()) + "\n" +
                              "jwks_file = " + toml_str(keys.path()) + "\n" + "issuer = " + toml_str(harness::kIssuer) +
-                             "\n";
+                             "\n" + extra;
   return std::make_unique<Daemon>(Daemon::Options{.binary = AMO_RELAY_PATH, .config = config});
 }
 

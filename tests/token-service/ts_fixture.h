@@ -42,6 +42,7 @@ inline constexpr const char* kGenerousRates =
 struct Stack {
   struct Options {
     bool relay = false;
+    std::string relay_extra{};  // appended to the relay's TOML
     std::string service_extra = kGenerousRates;  // appended to the token service's TOML
     std::vector<std::pair<std::string, std::string>> plugin_opts{};
     // Run after the migrations, before any daemon starts (e.g. views over portal tables).
@@ -70,7 +71,7 @@ struct Stack {
   std::unique_ptr<harness::Daemon> start_service(
       const std::string& extra, const Overrides& overrides = {},
       std::vector<std::pair<std::string, std::optional<std::string>>> env = {}, bool wait_ready = true) const;
-  std::unique_ptr<harness::Daemon> start_relay() const;
+  std::unique_ptr<harness::Daemon> start_relay(const std::string& extra = {}) const;
 
   // An HS256 portal session: iat = now + iat_offset, exp = now + exp_offset.
   std::string session(const std::string& amo, const std::string& user, std::int64_t iat_offset = -5,
