@@ -9,7 +9,12 @@ namespace amo::plugin {
 MessageResult AuthPlugin::on_message(const void* client, std::string_view topic, std::string_view payload,
                                      const Clock& now) {
   Session* s = sessions_.find(client);
-  if (!s || s->closing) return {};
+  if (!s || s->closing) {
+    // Untracked, or being kicked (abuse, expiry, revocation): refused, and counted as the ACL
+    // counts the same sessions' other writes.
+    stats_.denied(acl::Status::not_allowed);
+    return {};
+  }
   if (s->role == Role::service) return MessageResult{true, false, {}};
 
   if (payload.size() > static_cast<std::size_t>(options_.max_payload)) {
