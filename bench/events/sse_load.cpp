@@ -25,15 +25,16 @@ struct SseLoad::Conn {
   int fd = -1;
   int index = 0;
   enum class State { connecting, head, body, done } state = State::connecting;
-  std::string out;      // request bytes not yet written
-  std::string raw;      // bytes read, not yet de-chunked
-  std::string text;     // de-chunked SSE text not yet split into frames
+  std::string out;   // request bytes not yet written
+  std::string raw;   // bytes read, not yet de-chunked
+  std::string text;  // de-chunked SSE text not yet split into frames
   bool chunked = false;
   std::size_t chunk_left = 0;  // bytes of the current chunk still to come
   std::size_t crlf_left = 0;   // CRLF after a chunk still to skip
 };
 
-SseLoad::SseLoad(int port, std::vector<std::string> tokens) : port_(port), tokens_(std::move(tokens)) {
+SseLoad::SseLoad(int port, std::vector<std::string> tokens, std::string path)
+    : port_(port), path_(std::move(path)), tokens_(std::move(tokens)) {
   ep_ = epoll_create1(0);
 }
 
@@ -75,7 +76,7 @@ void SseLoad::open_all(double timeout_s) {
     while (next < tokens_.size() && pending < kInFlight) {
       auto* c = new Conn;
       c->index = static_cast<int>(next);
-      c->out = "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Bearer " +
+      c->out = "GET " + path_ + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Bearer " +
                tokens_[next] + "\r\n\r\n";
       ++next;
       c->fd = start_connect(port_);
@@ -138,8 +139,10 @@ void SseLoad::on_readable(Conn& c) {
     }
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     // EOF or error
-    if (c.state == Conn::State::body) ++result_.closed_early;
-    else if (c.state != Conn::State::done) ++result_.refused;
+    if (c.state == Conn::State::body)
+      ++result_.closed_early;
+    else if (c.state != Conn::State::done)
+      ++result_.refused;
     c.state = Conn::State::done;
     epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
     ::close(c.fd);
@@ -212,7 +215,8 @@ void SseLoad::parse(Conn& c) {
     if (frame.find("event: ") == std::string_view::npos) continue;  // retry, heartbeat
     const auto t = frame.find("\"title\": \"");
     std::int64_t committed = 0;
-    if (t != std::string_view::npos) committed = std::strtoll(frame.data() + t + 10, nullptr, 10);
+    if (t != std::string_view::npos)
+      committed = std::strtoll(frame.data() + t + 10, nullptr, 10);
     else if (const auto t2 = frame.find("\"title\":\""); t2 != std::string_view::npos)
       committed = std::strtoll(frame.data() + t2 + 9, nullptr, 10);
     if (committed >= from_us_ && committed < to_us_) {
