@@ -31,7 +31,8 @@ std::string partitions_text(const std::vector<Lease>& leases) {
   return out;
 }
 
-// listen: this connection waits for the optional NOTIFY of realtime_outbox_notify.
+// listen: this connection waits for NOTIFY realtime_outbox: sent by the chat ingest for
+// every batch it stores, and by the realtime_outbox_notify trigger where an owner enabled it.
 pg::Options pg_options(const config::Config& config, metrics::DaemonMetrics* m, bool listen = false) {
   pg::Options o;
   o.url = config.database_url;
@@ -42,7 +43,7 @@ pg::Options pg_options(const config::Config& config, metrics::DaemonMetrics* m, 
                    "SET application_name = 'amo-relay'",
                    // Short OLTP statements: compiling them costs more than it saves.
                    "SET jit = off", "SET max_parallel_workers_per_gather = 0"};
-  if (config.notify && listen) o.session_sql.push_back("LISTEN realtime_outbox");
+  if (listen) o.session_sql.push_back("LISTEN realtime_outbox");
   if (m) {
     o.reconnects = &m->db_reconnects;
     o.up = &m->db_up;
@@ -337,7 +338,7 @@ void Drain::run() {
     // Never past the next lease renewal.
     wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::max(next_lease - std::chrono::steady_clock::now(), std::chrono::nanoseconds(0))));
-    if (config_.notify && connection.connected()) {
+    if (connection.connected()) {
       // A NOTIFY from a producer's commit ends the wait early (SIGTERM within the wait).
       try {
         connection.get().await_notification(wait.count() / 1000, (wait.count() % 1000) * 1000);

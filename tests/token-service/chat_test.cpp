@@ -234,3 +234,29 @@ TEST_CASE("the ingest's log and the relay's hold no token or secret") {
   check_no_secret(s.service->log(), s.secrets(), "token service log");
   check_no_secret(s.relay->log(), s.secrets(), "relay log");
 }
+
+TEST_CASE("a stored chat wakes an idle relay: delivered long before its next poll") {
+  // The relay polls once a minute here; without the ingest's NOTIFY a chat would wait for it.
+  Stack s(Stack::Options{.relay = true, .relay_extra = "poll_min_ms = 60000\npoll_max_ms = 60000\nlease_seconds = 3600\n"});
+  s.add_user("A1", "gina", {"TG"});
+  auto gina = subscriber(s, "A1", "gina", "TG");
+  // The relay has made its first (empty) claim and sleeps.
+  REQUIRE(wait_until([&] { return amo::harness::scrape_metric(s.relay->http_port(), "amo_relay_partitions_owned") == 16; },
+                     30s));
+  std::this_thread::sleep_for(1s);
+  for (const char* path : {"mqtt", "http"}) {
+    CAPTURE(path);
+    const std::string cmid = std::string("wake-") + path + "-0001";
+    if (std::string(path) == "http") {
+      REQUIRE(s.post("/api/realtime/messages", s.session("A1", "gina"), chat_json(cmid, "hi", "TG")).status == 201);
+    } else {
+      int connack = -1;
+      auto sender = s.mqtt_client(s.issue(s.session("A1", "gina")), &connack);
+      REQUIRE(connack == 0);
+      REQUIRE(accepted(sender->publish("amo/A1/thread/TG/chat", chat_json(cmid, "hi"), 1)));
+    }
+    const auto got = gina->wait_messages(1, 20s);
+    REQUIRE(got.size() == 1);
+    CHECK(json::parse(got[0].payload)["client_msg_id"] == cmid);
+  }
+}

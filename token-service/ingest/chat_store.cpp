@@ -8,7 +8,9 @@ namespace {
 // an arbiter: two sessions storing the same message at once race on event_id as much as on the
 // dedupe key, and a conflict on a non-arbiter index would be an error, not a no-op. Every column comes from the
 // envelope itself, so what is stored is what is fanned out. Outbox rows go in arrival order (the relay gives seq in id
-// order within a claim).
+// order within a claim). When it stored something it wakes the relays (LISTEN realtime_outbox):
+// chat is interactive, and one NOTIFY per batch costs little, where the outbox trigger would put
+// the NOTIFY lock on every backend producer's commit (migration 0007).
 const char* const kStoreChats =
     "WITH b AS (SELECT e, n FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)), "
     "msg AS (INSERT INTO realtime_chat_messages (amo_id, thread_id, sender_id, client_msg_id, event_id, text) "
@@ -23,8 +25,9 @@ const char* const kStoreChats =
     "fresh AS (SELECT event_id FROM msg UNION ALL SELECT event_id FROM rd), "
     "out AS (INSERT INTO realtime_outbox (event_id, amo_id, topic, envelope) "
     "  SELECT (b.e->>'id')::uuid, b.e->>'amo', 'amo/' || (b.e->>'amo') || '/thread/' || (b.e->>'thread') || '/events', "
-    "  b.e FROM b JOIN fresh ON fresh.event_id = (b.e->>'id')::uuid ORDER BY b.n RETURNING event_id) "
-    "SELECT event_id::text FROM out";
+    "  b.e FROM b JOIN fresh ON fresh.event_id = (b.e->>'id')::uuid ORDER BY b.n RETURNING event_id), "
+    "wake AS (SELECT pg_notify('realtime_outbox', '') FROM (SELECT 1 FROM out LIMIT 1) one) "
+    "SELECT out.event_id::text FROM out CROSS JOIN wake";
 
 const char* const kStoredMessage =
     "SELECT event_id::text FROM realtime_chat_messages WHERE amo_id = $1 AND sender_id = $2 AND client_msg_id = $3";
