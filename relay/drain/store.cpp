@@ -305,6 +305,11 @@ ClaimResult Store::claim(const Fence& fence, int limit, envelope::Validator& val
     w.commit();
     return out;
   }
+  // Walk the unclaimed index in id order, whatever the statistics say. A table filled faster
+  // than autovacuum analyzes it (a chat burst into a fresh database) looks nearly empty to the
+  // planner, which then prefers a bitmap scan of every unclaimed row plus a sort: 92 ms for a
+  // claim of 100 at 40,000 unclaimed rows, against 0.4 ms in index order.
+  w.exec0("SET LOCAL enable_bitmapscan = off");
   const auto claimed = w.exec_prepared("relay_claim", int_array(held), partitions_, limit);
   out.scanned = claimed.size();
   if (claimed.empty()) {
