@@ -91,6 +91,8 @@ std::string_view name(Kind k) {
     case Kind::bare: return "bare";
     case Kind::dynsec: return "dynsec";
     case Kind::ours: return "ours";
+    case Kind::verify: return "bare+verify";
+    case Kind::verify_cached: return "bare+verify+cache";
   }
   return "?";
 }
@@ -98,9 +100,17 @@ std::string_view name(Kind k) {
 std::string user_name(int user) { return "u" + std::to_string(user); }
 std::string thread_of(int user) { return "T" + std::to_string(user % kThreads); }
 
-Fixture::Fixture(int users) : key_(token::generate_key(token::Alg::EdDSA, "bench")), users_(users) {
-  const token::Key* keys[] = {&key_};
-  jwks_path_ = dir_.write("jwks.json", token::to_jwks(keys, false)).string();
+Fixture::Fixture(int users) : users_(users) {
+  for (std::size_t i = 0; i < count(token::Alg{}); ++i) {
+    const auto alg = static_cast<token::Alg>(i);
+    Signer s{token::generate_key(alg, "bench-" + std::string(token::name(alg))), {}};
+    const token::Key* keys[] = {&s.key};
+    // An oct key has no public half: its JWKS carries the secret (to_jwks leaves it out otherwise).
+    s.jwks_path = dir_.write("jwks-" + std::string(token::name(alg)) + ".json",
+                             token::to_jwks(keys, alg == token::Alg::HS256))
+                      .string();
+    signers_.push_back(std::move(s));
+  }
   dynsec_path_ = dir_.write("dynsec.json", dynsec_json(users)).string();
 }
 
@@ -118,7 +128,7 @@ std::string Fixture::notes() {
          "service (amo/#); default ACL access all false, so every delivery is checked as ours does.";
 }
 
-std::unique_ptr<harness::Mosquitto> Fixture::start(Kind k) const {
+std::unique_ptr<harness::Mosquitto> Fixture::start(Kind k, token::Alg alg) const {
   harness::Mosquitto::Options o;
   o.websockets = false;
   std::string c =
@@ -142,40 +152,50 @@ std::unique_ptr<harness::Mosquitto> Fixture::start(Kind k) const {
     case Kind::ours:
       o.plugin_path = AMO_PLUGIN_PATH;
       c += "allow_anonymous false\nplugin {PLUGIN}\n"
-           "plugin_opt_jwks_file " + jwks_path_ + "\n"
+           "plugin_opt_jwks_file " + signer(alg).jwks_path + "\n"
            "plugin_opt_issuer " + kIssuer + "\n"
            "plugin_opt_publish_rate 1000000\n"
            "plugin_opt_publish_burst 1000000\n"
            "plugin_opt_max_conn_per_tenant 1000000\n";
+      break;
+    case Kind::verify:
+    case Kind::verify_cached:
+      o.plugin_path = AMO_VERIFY_PLUGIN_PATH;
+      c += "allow_anonymous false\nplugin {PLUGIN}\nplugin_opt_jwks_file " + signer(alg).jwks_path + "\n";
+      if (k == Kind::verify_cached) c += "plugin_opt_cache true\n";
       break;
   }
   o.full_config = c;
   return std::make_unique<harness::Mosquitto>(o);
 }
 
-Creds Fixture::user(Kind k, int user, const std::string& client_id) const {
+Creds Fixture::user(Kind k, int user, const std::string& client_id, token::Alg alg) const {
   if (user >= users_) throw std::logic_error("user outside the dynsec population");
   switch (k) {
     case Kind::dynsec: return {client_id, user_name(user), kDynsecPassword};
     // Bare gets the very CONNECT ours gets (username + token as password) and ignores it:
     // the broker stores it either way, so the only difference measured is the plugin.
     case Kind::bare:
-    case Kind::ours: break;
+    case Kind::ours:
+    case Kind::verify:
+    case Kind::verify_cached: break;
   }
-  return with_token(client_id, "u", user_name(user), std::string(kAmo), {thread_of(user)}, Role::user, 300);
+  return with_token(client_id, "u", user_name(user), std::string(kAmo), {thread_of(user)}, Role::user, 300, alg);
 }
 
 Creds Fixture::service(Kind k, const std::string& client_id) const {
   switch (k) {
     case Kind::dynsec: return {client_id, "svc", kDynsecPassword};
     case Kind::bare:  // the same CONNECT bytes as ours, see user()
-    case Kind::ours: break;
+    case Kind::ours:
+    case Kind::verify:
+    case Kind::verify_cached: break;
   }
   return with_token(client_id, "svc", "bench-svc", std::string(token::kSystemAmo), {}, Role::service, 3600);
 }
 
 Creds Fixture::with_token(const std::string& client_id, const std::string& username, std::string sub, std::string amo,
-                          std::vector<std::string> threads, Role role, std::int64_t ttl) const {
+                          std::vector<std::string> threads, Role role, std::int64_t ttl, token::Alg alg) const {
   token::Claims c;
   c.iss = kIssuer;
   c.aud = {"amo-realtime"};
@@ -187,7 +207,7 @@ Creds Fixture::with_token(const std::string& client_id, const std::string& usern
   c.iat = now_s();
   c.exp = c.iat + ttl;
   c.jti = token::new_jti();
-  std::string t = token::sign(c, key_);
+  std::string t = token::sign(c, signer(alg).key);
   if (t.empty()) throw std::runtime_error("token signing failed");
   return {client_id, username, std::move(t)};
 }

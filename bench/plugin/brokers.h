@@ -1,7 +1,9 @@
 #pragma once
-// The three brokers under comparison, their configs and each one's way to log a user in:
-// bare Mosquitto (anonymous, no ACL), Mosquitto with its dynamic-security plugin and an ACL
-// equivalent to DESIGN §3 for the topics the scenarios use, and Mosquitto with ours.
+// The brokers under comparison, their configs and each one's way to log a user in: bare
+// Mosquitto (anonymous, no ACL), Mosquitto with its dynamic-security plugin and an ACL
+// equivalent to DESIGN §3 for the topics the scenarios use, Mosquitto with ours, and for the
+// connect limit (DESIGN §3) Mosquitto with bench_verify_only (one signature verify per
+// connect), with or without its cache of verified tokens.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,7 +17,8 @@
 
 namespace amo::bench {
 
-enum class Kind { bare, dynsec, ours };
+enum class Kind { bare, dynsec, ours, verify, verify_cached };
+// The three of the main comparison.
 inline constexpr Kind kKinds[] = {Kind::bare, Kind::dynsec, Kind::ours};
 std::string_view name(Kind k);
 
@@ -34,9 +37,10 @@ class Fixture {
   // `users`: how many users dynsec knows (each its own client and own-namespace role).
   explicit Fixture(int users);
 
-  std::unique_ptr<harness::Mosquitto> start(Kind k) const;
+  // `alg`: the key that ours and bench_verify_only load (one key, its JWKS alone).
+  std::unique_ptr<harness::Mosquitto> start(Kind k, token::Alg alg = token::Alg::EdDSA) const;
   // For ours a freshly signed connect token (sub u{user}, amo A1, threads [T..], cid).
-  Creds user(Kind k, int user, const std::string& client_id) const;
+  Creds user(Kind k, int user, const std::string& client_id, token::Alg alg = token::Alg::EdDSA) const;
   Creds service(Kind k, const std::string& client_id) const;
   // The settings that differ from a production config, for the report.
   static std::string notes();
@@ -44,10 +48,16 @@ class Fixture {
  private:
   // A connect token for `client_id` with the given identity, signed with key_.
   Creds with_token(const std::string& client_id, const std::string& username, std::string sub, std::string amo,
-               std::vector<std::string> threads, amo::Role role, std::int64_t ttl) const;
+               std::vector<std::string> threads, amo::Role role, std::int64_t ttl,
+               token::Alg alg = token::Alg::EdDSA) const;
+  struct Signer {
+    token::Key key;
+    std::string jwks_path;
+  };
+  const Signer& signer(token::Alg alg) const { return signers_[static_cast<std::size_t>(alg)]; }
   harness::TempDir dir_{"amo-bench"};
-  token::Key key_;
-  std::string jwks_path_, dynsec_path_;
+  std::vector<Signer> signers_;  // indexed by token::Alg
+  std::string dynsec_path_;
   int users_;
 };
 

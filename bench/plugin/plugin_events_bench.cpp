@@ -6,7 +6,11 @@
 #include <chrono>
 #include <memory>
 
+#include <openssl/evp.h>
+
+#include "core/token/base64url.h"
 #include "core/token/jwks.h"
+#include "core/token/jws.h"
 #include "core/token/sign.h"
 #include "plugin/auth_plugin.h"
 #include "io/files.h"
@@ -16,11 +20,11 @@ namespace {
 using namespace amo;
 
 struct Fixture {
-  token::Key key = token::generate_key(token::Alg::EdDSA, "bench");
+  token::Key key;
   std::unique_ptr<plugin::AuthPlugin> plugin;
   int clients[4] = {};
 
-  Fixture() {
+  explicit Fixture(token::Alg alg = token::Alg::EdDSA) : key(token::generate_key(alg, "bench")) {
     plugin::Options o;
     o.jwks_file = "unused";
     o.issuer = "https://portal";
@@ -29,7 +33,7 @@ struct Fixture {
     o.max_conn_per_user = 1'000'000'000;
     o.max_conn_per_tenant = 1'000'000'000;
     const token::Key* keys[] = {&key};
-    plugin = std::make_unique<plugin::AuthPlugin>(o, token::to_jwks(keys, false),
+    plugin = std::make_unique<plugin::AuthPlugin>(o, token::to_jwks(keys, alg == token::Alg::HS256),
                                                   io::read_schema_dir(AMO_SOURCE_DIR "/schemas"),
                                                   [](plugin::LogLevel, const std::string&) {}, now().mono_ns);
     plugin->on_tick(now());
@@ -53,9 +57,9 @@ struct Fixture {
   }
 };
 
-Fixture& fixture() {
-  static Fixture f;
-  return f;
+Fixture& fixture(token::Alg alg = token::Alg::EdDSA) {
+  static Fixture f[] = {Fixture(token::Alg::EdDSA), Fixture(token::Alg::ES256), Fixture(token::Alg::HS256)};
+  return f[static_cast<std::size_t>(alg)];
 }
 
 void BM_ReadCheck(benchmark::State& state) {
@@ -79,8 +83,9 @@ void BM_InboundChat(benchmark::State& state) {
 }
 BENCHMARK(BM_InboundChat);
 
+// range(0): token::Alg (0 EdDSA, 1 ES256, 2 HS256).
 void BM_ConnectFreshToken(benchmark::State& state) {
-  auto& f = fixture();
+  auto& f = fixture(static_cast<token::Alg>(state.range(0)));
   std::vector<std::string> tokens;
   for (int i = 0; i < 256; ++i) tokens.push_back(f.mint("u2", "web-u2"));
   std::size_t i = 0;
@@ -90,6 +95,26 @@ void BM_ConnectFreshToken(benchmark::State& state) {
     f.plugin->on_disconnect(&f.clients[1], false);
   }
 }
-BENCHMARK(BM_ConnectFreshToken);
+BENCHMARK(BM_ConnectFreshToken)->Arg(0)->Arg(1)->Arg(2);
+
+// What bench_verify_only (the connect limit, DESIGN §3) does per connect: split, decode the
+// signature, verify it. BM_ConnectFreshToken minus this is what ours adds to the limit.
+void BM_LimitSignatureOnly(benchmark::State& state) {
+  auto& f = fixture(static_cast<token::Alg>(state.range(0)));
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 256; ++i) tokens.push_back(f.mint("u2", "web-u2"));
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  std::string sig;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    token::CompactParts parts;
+    const std::string& t = tokens[i++ % tokens.size()];
+    if (token::split_compact(t, parts) != token::Status::ok || !token::base64url_decode(parts.signature, sig) ||
+        token::verify_signature(f.key, parts.signing_input, sig, ctx) != token::Status::ok)
+      state.SkipWithError("bad signature");
+  }
+  EVP_MD_CTX_free(ctx);
+}
+BENCHMARK(BM_LimitSignatureOnly)->Arg(0)->Arg(1)->Arg(2);
 
 }  // namespace

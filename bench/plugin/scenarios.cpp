@@ -198,15 +198,17 @@ Measure chat(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const 
   return timed(broker, static_cast<double>(s.chat_messages), [&] { phase(static_cast<std::uint64_t>(s.chat_messages)); });
 }
 
-Measure connects(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run) {
-  const int warmup = std::max(50, s.connects / 20);
+Measure connects(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run,
+                 token::Alg alg, int token_pool) {
+  const int warmup = std::max({50, s.connects / 20, token_pool});
   const int total = warmup + s.connects;
+  const int distinct = token_pool > 0 ? token_pool : total;
   // Signed before the clock starts: the broker's verify is measured, our signing is not.
   std::vector<Creds> creds;
-  creds.reserve(static_cast<std::size_t>(total));
-  for (int i = 0; i < total; ++i)
+  creds.reserve(static_cast<std::size_t>(distinct));
+  for (int i = 0; i < distinct; ++i)
     creds.push_back(fx.user(k, i % s.idle_users,
-                            "cx-r" + std::to_string(run) + "-" + std::to_string(i)));
+                            "cx-r" + std::to_string(run) + "-" + std::to_string(i), alg));
 
   Loop loop(broker.port());
   std::vector<Conn*> lanes(static_cast<std::size_t>(s.connect_lanes), nullptr);
@@ -225,7 +227,7 @@ Measure connects(const Fixture& fx, Kind k, const harness::Mosquitto& broker, co
         ++completed;
         lane = nullptr;
       }
-      if (!lane && started < limit) lane = &open_client(loop, creds[static_cast<std::size_t>(started++)]);
+      if (!lane && started < limit) lane = &open_client(loop, creds[static_cast<std::size_t>(started++ % distinct)]);
     }
   };
   auto phase = [&](int n) {

@@ -32,8 +32,12 @@ Measure fanout(const Fixture& fx, Kind k, const harness::Mosquitto& broker, int 
 // Chat messages arriving at one service subscriber: `chat_users` users each posting QoS 1
 // chat.message envelopes (~256 B) to their own thread's /chat.
 Measure chat(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run);
-// Completed connect (CONNACK) + DISCONNECT cycles; ours with a fresh token each.
-Measure connects(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run);
+// Completed connect (CONNACK) + DISCONNECT cycles, tokens signed with `alg`. token_pool 0:
+// a fresh client id and token each. token_pool n: n clients that reconnect in turn, each with
+// its own client id and the same token every time (a reconnect storm on a live broker); the
+// warm-up connects each of them once.
+Measure connects(const Fixture& fx, Kind k, const harness::Mosquitto& broker, const Sizes& s, int run,
+                 token::Alg alg = token::Alg::EdDSA, int token_pool = 0);
 
 struct Rss {
   double start_mib = 0;  // fresh broker, no clients
