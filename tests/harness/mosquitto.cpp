@@ -69,6 +69,9 @@ void Mosquitto::spawn() {
   SpawnOptions spawn;
   spawn.user = "mosquitto";
   spawn.cwd = dir_.path();
+#ifdef AMO_BROKER_PRELOAD
+  if (!options_.plugin_path.empty()) spawn.env.emplace_back("LD_PRELOAD", AMO_BROKER_PRELOAD);
+#endif
   process_ = std::make_unique<Process>(std::vector<std::string>{"/usr/sbin/mosquitto", "-c", config_path().string()},
                                        dir_.path() / "stderr.log", spawn);
 

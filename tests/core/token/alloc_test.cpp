@@ -19,6 +19,13 @@ void* operator new(std::size_t n) {
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+// Libraries call the nothrow form (simdjson's parser does); left out, it would be ASan's own
+// under -fsanitize=address, and the delete above would free() what ASan's new allocated.
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n ? n : 1);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 using namespace amo::token;
 using namespace amo::token::test;
