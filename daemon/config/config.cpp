@@ -287,8 +287,21 @@ Result parse(Program program, std::string_view toml_text, const Getenv& getenv) 
     const auto& at = e.source().begin;
     std::string description(e.description());
     if (description.starts_with("Error")) description[0] = 'e';  // it follows a colon in our line
-    return Error{"config",
-                 "line " + std::to_string(at.line) + ", column " + std::to_string(at.column) + ": " + description};
+    // What it quotes is the bytes it choked on, a newline among them ("saw 'tr\n'"): escaped,
+    // so the error stays one line.
+    std::string text;
+    for (const char c : description) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u >= 0x20 && u != 0x7f) {
+        text.push_back(c);
+        continue;
+      }
+      static constexpr char kHex[] = "0123456789abcdef";
+      text += "\\x";
+      text.push_back(kHex[u >> 4]);
+      text.push_back(kHex[u & 0xf]);
+    }
+    return Error{"config", "line " + std::to_string(at.line) + ", column " + std::to_string(at.column) + ": " + text};
   }
   Loader loader(program);
   if (auto e = loader.file(root)) return *e;

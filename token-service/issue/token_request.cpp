@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/ids.h"
+#include "core/json/write.h"
 #include "core/token/claims.h"
 
 namespace amo::token_service {
@@ -16,8 +17,17 @@ std::optional<BodyError> parse_token_request(std::string_view body, json::Strict
   simdjson::dom::object obj;
   if (root.get(obj) != simdjson::SUCCESS) return BodyError{Refusal::bad_body, "the body must be a JSON object"};
   for (auto field : obj) {
-    if (field.key != "threads")
-      return BodyError{Refusal::bad_body, "unknown member \"" + std::string(field.key) + "\""};
+    if (field.key != "threads") {
+      // The client's key goes into the audit line's detail="…": JSON-quoted, so a quote or a
+      // newline in it cannot end the field early, and short.
+      std::string message = "unknown member ";
+      if (field.key.size() <= 64) {
+        json::append_string(message, field.key);
+      } else {
+        message += "(too long)";
+      }
+      return BodyError{Refusal::bad_body, std::move(message)};
+    }
     simdjson::dom::array threads;
     if (field.value.get(threads) != simdjson::SUCCESS)
       return BodyError{Refusal::bad_body, "threads must be an array of thread ids"};
