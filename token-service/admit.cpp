@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/json/write.h"
 #include "daemon/log/log.h"
 #include "token-service/client_ip.h"
 
@@ -18,7 +19,12 @@ http::Response refuse(HandlerContext& c, Refusal why, std::string_view message, 
   if (!who.amo.empty()) line += " amo=" + std::string(who.amo);
   if (!who.user.empty()) line += " user=" + std::string(who.user);
   if (!who.ip.empty()) line += " ip=" + std::string(who.ip);
-  if (!message.empty()) line += " detail=\"" + std::string(message) + "\"";
+  // Quoted and escaped: a message may quote the client (a body's member name), and a quote or
+  // newline of its own must not end the field or the line.
+  if (!message.empty()) {
+    line += " detail=";
+    json::append_string(line, message);
+  }
   log::audit(line);
   http::Response r = http::Response::error(http_status(why), message.empty() ? name(why) : message);
   if (retry_after_s > 0) r.set("Retry-After", std::to_string(retry_after_s));

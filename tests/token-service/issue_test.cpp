@@ -171,6 +171,11 @@ TEST_CASE("threads: narrowed by the body, 403 outside the memberships, 422 past 
   CHECK(status_of(s.post("/api/realtime/token", session, "{\"threads\":")) == 400);
   CHECK(status_of(s.post("/api/realtime/token", session, R"({"threads":["T1"],"threads":["T2"]})")) == 400);
   CHECK(status_of(s.post("/api/realtime/token", session, R"({"rooms":["T1"]})")) == 400);
+  // A member name that tries to forge audit fields and lines stays inside detail="…", escaped.
+  CHECK(status_of(s.post("/api/realtime/token", session, R"({"x\" user=admin\nforged":1})")) == 400);
+  REQUIRE(wait_until([&] { return s.service->log().find("unknown member") != std::string::npos; }, 5s));
+  CHECK(s.service->log().find(R"(detail="unknown member \"x\\\" user=admin\\nforged\"")") != std::string::npos);
+  CHECK(s.service->log().find("\nforged") == std::string::npos);
   CHECK(status_of(s.post("/api/realtime/token", session, "{\"threads\":[\"" + std::string(17000, 'x') + "\"]}")) ==
         413);
 }
