@@ -143,13 +143,17 @@ void SseLoad::on_readable(Conn& c) {
       ++result_.closed_early;
     else if (c.state != Conn::State::done)
       ++result_.refused;
-    c.state = Conn::State::done;
-    epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
-    ::close(c.fd);
-    c.fd = -1;
+    close_conn(c);
     return;
   }
   parse(c);
+}
+
+void SseLoad::close_conn(Conn& c) {
+  c.state = Conn::State::done;
+  epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
+  ::close(c.fd);
+  c.fd = -1;
 }
 
 void SseLoad::parse(Conn& c) {
@@ -160,10 +164,7 @@ void SseLoad::parse(Conn& c) {
     c.raw.erase(0, end + 4);
     if (!head.starts_with("HTTP/1.1 200")) {
       ++result_.refused;
-      c.state = Conn::State::done;
-      epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
-      ::close(c.fd);
-      c.fd = -1;
+      close_conn(c);
       return;
     }
     std::string lower = head;

@@ -36,6 +36,7 @@ class SseLoad {
   struct Conn;
   void on_readable(Conn& c);
   void parse(Conn& c);
+  void close_conn(Conn& c);  // done: out of epoll, socket closed
   int port_;
   std::string path_;
   int ep_ = -1;
