@@ -84,14 +84,14 @@ int main(int argc, char** argv) {
   spec.name = "amo-relay";
   spec.registry = &registry;
   spec.routes = amo::relay::event_routes(*auth, feed, pool);
-  spec.mqtt.on_connected = [&drain] { drain.connected(); };
-  spec.mqtt.on_lost = [&drain] { drain.lost(); };
-  spec.mqtt.subscriptions = {{amo::relay::kReplayFilter, 1}};
-  spec.mqtt.on_message = [&replay](mqtt::const_message_ptr m) { replay.on_message(std::move(m)); };
+  spec.mqtt.on_connected = [&drain](int shard) { drain.connected(shard); };
+  spec.mqtt.on_lost = [&drain](int shard) { drain.lost(shard); };
+  spec.mqtt.subscriptions = {{amo::relay::kReplayFilter, 1}};  // on every shard
+  spec.mqtt.on_message = [&replay](int shard, mqtt::const_message_ptr m) { replay.on_message(shard, std::move(m)); };
   spec.start = [&](amo::daemon::Context& c) {
-    drain.start(c.mqtt, c.registry, c.metrics);
+    drain.start(c.brokers, c.shard_map, c.registry, c.metrics);
     feed.start();
-    replay.start(c.mqtt);
+    replay.start(c.brokers);
   };
   spec.stop = [&] {
     replay.stop();

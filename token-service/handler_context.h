@@ -2,6 +2,7 @@
 // What the HTTP handlers of the token service share once it has started (service.h builds it).
 #include "daemon/auth/portal_session.h"
 #include "daemon/config/config.h"
+#include "daemon/run/shard_map_watch.h"
 #include "token-service/db_pool.h"
 #include "token-service/rate_limiter.h"
 #include "token-service/service_metrics.h"
@@ -26,6 +27,7 @@ struct HandlerContext {
   RateLimiter& message_limit;  // message_rate / message_burst per user
   ServiceMetrics& metrics;
   RevokePublisher& revokes;
+  const config::ShardMapWatch& shard_map;  // the tenant's broker_url (DESIGN §9)
 };
 
 }  // namespace amo::token_service

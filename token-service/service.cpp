@@ -9,6 +9,7 @@
 #include "token-service/ingest/chat_store.h"
 #include "token-service/ingest/post_message.h"
 #include "token-service/issue/issue_token.h"
+#include "token-service/revoke/move_kicks.h"
 #include "token-service/revoke/revocation_watch.h"
 #include "token-service/revoke/revoke_endpoint.h"
 #include "token-service/revoke/revoke_publisher.h"
@@ -59,8 +60,9 @@ daemon::Spec Service::spec() {
   spec.name = "amo-token-service";
   spec.max_body_bytes = static_cast<std::size_t>(config_.max_body);
   spec.mqtt.subscriptions = {{kIngestChatFilter, 1}, {kIngestReadFilter, 1}};
-  spec.mqtt.on_message = [this](mqtt::const_message_ptr m) { ingest_->on_message(std::move(m)); };
-  spec.mqtt.on_connected = [this] {
+  // The ingest's shared subscriptions are on every broker shard.
+  spec.mqtt.on_message = [this](int, mqtt::const_message_ptr m) { ingest_->on_message(std::move(m)); };
+  spec.mqtt.on_connected = [this](int) {
     std::lock_guard lock(started_mutex_);
     if (watch_) watch_->republish();
   };
@@ -80,6 +82,7 @@ daemon::Spec Service::spec() {
                            r.set("Cache-Control", "public, max-age=60");
                            return r;
                          }});
+  spec.on_moves = [this](const std::vector<config::Move>& moves) { moves_->moved(moves); };
   spec.start = [this](daemon::Context& c) { start(c); };
   spec.stop = [this] { stop(); };
   return spec;
@@ -93,10 +96,14 @@ void Service::start(daemon::Context& ctx) {
   for (auto& s : chat_store_statements()) o.prepared.push_back(std::move(s));
   o.reconnects = &ctx.metrics.db_reconnects;
   db_ = std::make_unique<DbPool>(o, kDbConnections);
-  revokes_ = std::make_unique<RevokePublisher>(ctx.mqtt, *metrics_);
+  revokes_ = std::make_unique<RevokePublisher>(ctx.brokers, *metrics_);
+  shard_map_ = &ctx.shard_map;
+  moves_ = std::make_unique<MoveKicks>(*db_, *revokes_);
+  moves_->start();
   ingest_->start(*metrics_, ctx.metrics);
   context_ = std::make_unique<HandlerContext>(HandlerContext{config_, portal_, keys_, *schemas_, *db_, ip_limit_,
-                                                             token_limit_, message_limit_, *metrics_, *revokes_});
+                                                             token_limit_, message_limit_, *metrics_, *revokes_,
+                                                             ctx.shard_map});
   {
     std::lock_guard lock(started_mutex_);
     watch_ = std::make_unique<RevocationWatch>(config_, *revokes_, *metrics_, ctx.metrics);
@@ -115,6 +122,7 @@ void Service::stop() {
     std::lock_guard lock(started_mutex_);
     if (watch_) watch_->stop();
   }
+  if (moves_) moves_->stop();
   if (ingest_) ingest_->stop();
 }
 
@@ -150,8 +158,11 @@ void Service::watch_keys() {
   while (!stopping_) {
     const bool got_hup = sigtimedwait(&hup, nullptr, &second) == SIGHUP;
     if (stopping_) break;
-    if (got_hup) log::info("SIGHUP: reloading keys");
+    if (got_hup) log::info("SIGHUP: reloading keys and the shard map");
     reload_keys(got_hup);
+    if (got_hup) {
+      if (auto moves = shard_map_->reload_if_changed(true); !moves.empty()) moves_->moved(moves);
+    }
   }
 }
 

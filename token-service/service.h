@@ -1,7 +1,8 @@
 #pragma once
 // amo-token-service put together (DESIGN §7): its keys and schemas (loaded before anything is
 // bound), its routes, and the threads it runs beside the HTTP server — the chat ingest, the
-// revocation poll, and the key watcher (a changed key file, or SIGHUP, re-reads the keys).
+// revocation poll, the key watcher (a changed key file, or SIGHUP, re-reads the keys; SIGHUP
+// also re-reads shard_map_file), and the kicks of tenants moved to another broker shard.
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -23,6 +24,7 @@ class SchemaSet;
 
 namespace amo::token_service {
 
+class MoveKicks;
 class RevocationWatch;
 
 class Service {
@@ -58,6 +60,8 @@ class Service {
   std::unique_ptr<DbPool> db_;
   std::unique_ptr<RevokePublisher> revokes_;
   std::unique_ptr<RevocationWatch> watch_;
+  std::unique_ptr<MoveKicks> moves_;
+  config::ShardMapWatch* shard_map_ = nullptr;
   std::unique_ptr<HandlerContext> context_;
   std::atomic<HandlerContext*> ready_{nullptr};  // context_ once start() has run
   std::mutex started_mutex_;

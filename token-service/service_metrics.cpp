@@ -38,6 +38,8 @@ std::string_view name(RevokeCause c) noexcept {
       return "api";
     case RevokeCause::republished:
       return "republished";
+    case RevokeCause::moved:
+      return "moved";
   }
   return "unknown";
 }

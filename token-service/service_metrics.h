@@ -11,8 +11,9 @@
 namespace amo::token_service {
 
 // Why a revocation went out on $CONTROL/amo-realtime/v1/revoke.
-enum class RevokeCause : unsigned char { revoked, deactivated, api, republished };
-inline constexpr std::size_t kRevokeCauseCount = 4;
+// moved: the tenant moved to another broker shard; sent to the shard it left (DESIGN §9).
+enum class RevokeCause : unsigned char { revoked, deactivated, api, republished, moved };
+inline constexpr std::size_t kRevokeCauseCount = 5;
 std::string_view name(RevokeCause c) noexcept;
 
 struct ServiceMetrics {

@@ -26,13 +26,18 @@ const char* const kLookupMember =
     "AND m.thread_id = $4) "
     "FROM realtime_users u WHERE u.amo_id = $1 AND u.user_id = $2 LIMIT 1";
 
+// The epoch is taken outside the UPDATE: Citus refuses a non-IMMUTABLE function in RETURNING
+// of a distributed table (docs/SCALING.md, C8); on one Postgres it is the same plan.
 const char* const kRevokeUser =
-    "UPDATE realtime_users SET token_revoked_at = now() WHERE amo_id = $1 AND user_id = $2 "
-    "RETURNING ceil(extract(epoch FROM token_revoked_at))::bigint";
+    "WITH r AS (UPDATE realtime_users SET token_revoked_at = now() WHERE amo_id = $1 AND user_id = $2 "
+    "RETURNING token_revoked_at) "
+    "SELECT ceil(extract(epoch FROM token_revoked_at))::bigint FROM r";
 
 const char* const kSnapshot =
     "SELECT amo_id, user_id, is_active, ceil(extract(epoch FROM token_revoked_at))::bigint "
     "FROM realtime_users WHERE NOT is_active OR token_revoked_at IS NOT NULL";
+
+const char* const kTenantUsers = "SELECT user_id FROM realtime_users WHERE amo_id = $1";
 
 #undef AMO_REVOKED_SINCE
 
@@ -42,7 +47,8 @@ std::vector<pg::Statement> user_statements() {
   return {{"ts_lookup_user", kLookupUser},
           {"ts_lookup_member", kLookupMember},
           {"ts_revoke_user", kRevokeUser},
-          {"ts_revocation_snapshot", kSnapshot}};
+          {"ts_revocation_snapshot", kSnapshot},
+          {"ts_tenant_users", kTenantUsers}};
 }
 
 UserRecord lookup_user(pqxx::connection& db, std::string_view amo, std::string_view user, std::int64_t session_iat) {
@@ -107,6 +113,19 @@ std::vector<UserRow> revocation_snapshot(pqxx::connection& db) {
     if (!row[3].is_null()) u.revoked_before = row[3].as<std::int64_t>();
     out.push_back(std::move(u));
   }
+  return out;
+}
+
+}  // namespace amo::token_service
+
+namespace amo::token_service {
+
+std::vector<std::string> tenant_users(pqxx::connection& db, std::string_view amo) {
+  pqxx::nontransaction t(db);
+  const pqxx::result r = t.exec_prepared("ts_tenant_users", std::string(amo));
+  std::vector<std::string> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.emplace_back(row[0].c_str());
   return out;
 }
 

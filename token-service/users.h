@@ -45,4 +45,7 @@ struct UserRow {
 };
 std::vector<UserRow> revocation_snapshot(pqxx::connection& db);
 
+// Every user_id of a tenant (a moved tenant's users are kicked from the shard it left).
+std::vector<std::string> tenant_users(pqxx::connection& db, std::string_view amo);
+
 }  // namespace amo::token_service

@@ -11,6 +11,7 @@
 
 #include "daemon/config/environment.h"
 #include "daemon/config/key_table.h"
+#include "daemon/config/toml_error.h"
 #include "daemon/config/values.h"
 #include "io/files.h"
 
@@ -283,25 +284,8 @@ Result parse(Program program, std::string_view toml_text, const Getenv& getenv) 
   try {
     root = toml::parse(toml_text);
   } catch (const toml::parse_error& e) {
-    // toml++ quotes at most a character, a key or a number here, never a string value.
     const auto& at = e.source().begin;
-    std::string description(e.description());
-    if (description.starts_with("Error")) description[0] = 'e';  // it follows a colon in our line
-    // What it quotes is the bytes it choked on, a newline among them ("saw 'tr\n'"): escaped,
-    // so the error stays one line.
-    std::string text;
-    for (const char c : description) {
-      const auto u = static_cast<unsigned char>(c);
-      if (u >= 0x20 && u != 0x7f) {
-        text.push_back(c);
-        continue;
-      }
-      static constexpr char kHex[] = "0123456789abcdef";
-      text += "\\x";
-      text.push_back(kHex[u >> 4]);
-      text.push_back(kHex[u & 0xf]);
-    }
-    return Error{"config", "line " + std::to_string(at.line) + ", column " + std::to_string(at.column) + ": " + text};
+    return Error{"config", toml_error_line(e.description(), at.line, at.column)};
   }
   Loader loader(program);
   if (auto e = loader.file(root)) return *e;

@@ -39,6 +39,7 @@
   X(sse_per_user, int, 10, R, 0)                                      \
   X(sse_total, int, 20000, R, 0)                                      \
   X(public_broker_url, str, "", T, T)                                 \
+  X(shard_map_file, str, "", R | T, 0)                                \
   X(token_ttl, int, 120, T, 0)                                        \
   X(token_rate, int, 5, T, 0)                                         \
   X(token_burst, int, 20, T, 0)                                       \

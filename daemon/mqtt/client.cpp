@@ -8,10 +8,15 @@
 
 namespace amo::mqtt_client {
 
-Client::Client(const config::Config& config, Options options)
+Client::Client(const config::Config& config, int shard, const config::Shard& broker, Options options)
     : config_(config),
+      shard_(shard),
       options_(std::move(options)),
-      uri_("tcp://" + config.broker_host + ":" + std::to_string(config.broker_port)) {}
+      uri_("tcp://" + broker.broker_host + ":" + std::to_string(broker.broker_port)) {}
+
+void Client::set_up(bool up) {
+  if (connected_.exchange(up) != up && options_.up) options_.up->add(up ? 1 : -1);
+}
 
 Client::~Client() {
   stop();
@@ -42,8 +47,7 @@ void Client::stop() {
     } catch (const std::exception&) {
     }
   }
-  connected_ = false;
-  if (options_.up) options_.up->set(0);
+  set_up(false);
 }
 
 mqtt::delivery_token_ptr Client::publish(mqtt::message_ptr message) {
@@ -129,13 +133,12 @@ void Client::run() {
         std::lock_guard lock(wake_mutex_);
         lost_ = false;
       }
-      connected_ = true;
-      if (options_.up) options_.up->set(1);
+      set_up(true);
       if (ever && options_.reconnects) options_.reconnects->inc();
       log::info(std::string("mqtt: connected to ") + uri_ + " as " + cid_);
       ever = true;
       backoff = options_.backoff_min;
-      if (options_.on_connected) options_.on_connected();
+      if (options_.on_connected) options_.on_connected(shard_);
       std::unique_lock lock(wake_mutex_);
       wake_.wait(lock, [&] { return lost_ || stopping_.load(); });
       continue;
@@ -150,17 +153,16 @@ void Client::run() {
 }
 
 void Client::connection_lost(const std::string& cause) {
-  connected_ = false;
-  if (options_.up) options_.up->set(0);
-  log::warning("mqtt: connection lost" + (cause.empty() ? std::string() : ": " + cause));
-  if (options_.on_lost) options_.on_lost();
+  set_up(false);
+  log::warning("mqtt: connection to " + uri_ + " lost" + (cause.empty() ? std::string() : ": " + cause));
+  if (options_.on_lost) options_.on_lost(shard_);
   std::lock_guard lock(wake_mutex_);
   lost_ = true;
   wake_.notify_all();
 }
 
 void Client::message_arrived(mqtt::const_message_ptr msg) {
-  if (options_.on_message) options_.on_message(std::move(msg));
+  if (options_.on_message) options_.on_message(shard_, std::move(msg));
 }
 
 }  // namespace amo::mqtt_client

@@ -3,6 +3,7 @@
 // persistence (Postgres is the only durable buffer), client id = the service token's `cid`,
 // the token re-read or re-minted at every reconnect (so Paho's own auto-reconnect, which
 // would resend a stale password, is not used: a thread of ours reconnects with backoff).
+// A daemon has one Client per broker shard (DESIGN §9); callbacks say which shard.
 #include <mqtt/async_client.h>
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "daemon/config/config.h"
+#include "daemon/config/shard_map.h"
 
 namespace amo::metrics {
 class Counter;
@@ -35,16 +37,18 @@ struct Options {
   std::vector<std::pair<std::string, int>> subscriptions;
   int max_buffered = 10000;  // Paho's queue of in-flight publishes (its default of 100 is too small)
   std::chrono::milliseconds backoff_min{200}, backoff_max{10000};
-  std::function<void(mqtt::const_message_ptr)> on_message;  // on Paho's thread: hand work off
-  std::function<void()> on_connected;                       // after subscriptions are in place
-  std::function<void()> on_lost;
+  // On Paho's thread: hand work off.
+  std::function<void(int shard, mqtt::const_message_ptr)> on_message;
+  std::function<void(int shard)> on_connected;  // after subscriptions are in place
+  std::function<void(int shard)> on_lost;
   metrics::Counter* reconnects = nullptr;  // amo_mqtt_reconnects_total
-  metrics::Gauge* up = nullptr;            // amo_mqtt_up
+  metrics::Gauge* up = nullptr;            // amo_mqtt_up: broker connections up, one per shard
 };
 
 class Client : private mqtt::callback {
  public:
-  Client(const config::Config& config, Options options);
+  // `shard`: its index in the shard map and the broker it connects to.
+  Client(const config::Config& config, int shard, const config::Shard& broker, Options options);
   ~Client() override;
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -59,6 +63,7 @@ class Client : private mqtt::callback {
   // The same, with Paho's listener told of the PUBACK (or the refusal) with `context`.
   mqtt::delivery_token_ptr publish(mqtt::message_ptr message, void* context, mqtt::iaction_listener& listener);
   const std::string& client_id() const noexcept { return cid_; }
+  int shard() const noexcept { return shard_; }
 
  private:
   void run();
@@ -66,7 +71,10 @@ class Client : private mqtt::callback {
   void connection_lost(const std::string& cause) override;
   void message_arrived(mqtt::const_message_ptr msg) override;
 
+  void set_up(bool up);
+
   const config::Config& config_;
+  const int shard_;
   Options options_;
   std::string uri_;
   std::string cid_;

@@ -4,8 +4,12 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <iostream>
 #include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "core/token/jwks.h"
@@ -50,13 +54,14 @@ bool preflight(const config::Config& config, std::string_view name) {
   return true;
 }
 
-http::Response readiness(pg::Connection& db, std::mutex& db_mutex, const mqtt_client::Client& mqtt) {
+// Ready when the database and every shard's broker are reachable.
+http::Response readiness(pg::Connection& db, std::mutex& db_mutex, const std::vector<mqtt_client::Client*>& brokers) {
   bool db_up = false;
   {
     std::lock_guard lock(db_mutex);
     db_up = db.ping();
   }
-  const bool broker_up = mqtt.connected();
+  const bool broker_up = std::all_of(brokers.begin(), brokers.end(), [](auto* b) { return b->connected(); });
   const nlohmann::json body{{"database", db_up ? "up" : "down"}, {"broker", broker_up ? "up" : "down"}};
   return http::Response::json(db_up && broker_up ? 200 : 503, body.dump());
 }
@@ -81,6 +86,11 @@ int serve(const config::Config& config, Spec spec) {
   log::parse_level(config.log_level, level);
   log::init({.level = level, .json = config.production, .daemon = spec.name});
   if (!preflight(config, spec.name)) return 1;
+  config::ShardMapWatch shard_map(config);
+  if (auto e = shard_map.load()) {
+    std::cerr << spec.name << ": " << e->line() << "\n";
+    return 1;
+  }
   raise_open_files_limit();
 
   // Signals are taken by sigwait below; every thread started from here on inherits the mask.
@@ -98,7 +108,13 @@ int serve(const config::Config& config, Spec spec) {
   spec.mqtt.daemon = std::string(spec.name);
   spec.mqtt.reconnects = &m.mqtt_reconnects;
   spec.mqtt.up = &m.mqtt_up;
-  mqtt_client::Client mqtt(config, std::move(spec.mqtt));
+  const auto map = shard_map.current();
+  std::vector<std::unique_ptr<mqtt_client::Client>> owned;
+  std::vector<mqtt_client::Client*> brokers;
+  for (std::size_t i = 0; i < map->shards().size(); ++i) {
+    owned.push_back(std::make_unique<mqtt_client::Client>(config, static_cast<int>(i), map->shards()[i], spec.mqtt));
+    brokers.push_back(owned.back().get());
+  }
 
   // /readyz has a connection of its own: pg::Connection is not shared across threads.
   pg::Options db_options;
@@ -126,7 +142,7 @@ int serve(const config::Config& config, Spec spec) {
   routes.push_back(
       {"GET", "/healthz", [](const http::Request&) { return http::Response::json(200, R"({"status":"ok"})"); }});
   routes.push_back(
-      {"GET", "/readyz", [&](const http::Request&) { return readiness(health_db, health_mutex, mqtt); }, true});
+      {"GET", "/readyz", [&](const http::Request&) { return readiness(health_db, health_mutex, brokers); }, true});
   routes.push_back({"GET", "/metrics", [&](const http::Request&) {
                       return http::Response::text(200, registry.render(), "text/plain; version=0.0.4; charset=utf-8");
                     }});
@@ -140,16 +156,36 @@ int serve(const config::Config& config, Spec spec) {
   log::info(std::string(spec.name) + " " + AMO_VERSION + " listening on " + config.http_listen + " (instance " +
             config.instance_id + ")");
 
-  mqtt.start();
-  Context context{config, registry, m, mqtt};
+  if (map->shards().size() > 1)
+    log::info("shard map: " + std::to_string(map->shards().size()) + " broker shards from " + config.shard_map_file);
+  for (auto* b : brokers) b->start();
+  Context context{config, registry, m, brokers, shard_map};
   if (spec.start) spec.start(context);
+  std::atomic<bool> stopping{false};
+  std::mutex watch_mutex;
+  std::condition_variable watch_cv;
+  std::thread watch([&] {
+    // A changed shard_map_file: the daemon's hook sees the moves once the new map is current.
+    while (!stopping) {
+      const auto moves = shard_map.reload_if_changed();
+      if (!moves.empty() && spec.on_moves) spec.on_moves(moves);
+      std::unique_lock lock(watch_mutex);
+      watch_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping.load(); });
+    }
+  });
 
   int sig = 0;
   sigwait(&signals, &sig);
   log::info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
+  {
+    std::lock_guard lock(watch_mutex);
+    stopping = true;
+  }
+  watch_cv.notify_all();
+  watch.join();
   server.stop();
   if (spec.stop) spec.stop();
-  mqtt.stop();
+  for (auto* b : brokers) b->stop();
   log::info("stopped");
   return 0;
 }

@@ -63,20 +63,26 @@ Drain::~Drain() {
   stop();
 }
 
-void Drain::connected() {
+void Drain::connected(int shard) {
   std::lock_guard lock(hooks_mutex_);
-  broker_connected_ = true;
-  if (pipeline_) pipeline_->connected();
+  if (pipeline_)
+    pipeline_->connected(shard);
+  else
+    broker_connected_.push_back(shard);
 }
 
-void Drain::lost() {
+void Drain::lost(int shard) {
   std::lock_guard lock(hooks_mutex_);
-  broker_connected_ = false;
-  if (pipeline_) pipeline_->lost();
+  if (pipeline_)
+    pipeline_->lost(shard);
+  else
+    std::erase(broker_connected_, shard);
 }
 
-void Drain::start(mqtt_client::Client& mqtt, metrics::Registry& registry, metrics::DaemonMetrics& daemon_metrics) {
-  mqtt_ = &mqtt;
+void Drain::start(const std::vector<mqtt_client::Client*>& brokers, const config::ShardMapWatch& shard_map,
+                  metrics::Registry& registry, metrics::DaemonMetrics& daemon_metrics) {
+  brokers_ = brokers;
+  shard_map_ = &shard_map;
   daemon_metrics_ = &daemon_metrics;
   metrics_ = std::make_unique<RelayMetrics>(registry);
   validator_ = std::make_unique<envelope::Validator>(make_row_validator(schemas_));
@@ -86,11 +92,14 @@ void Drain::start(mqtt_client::Client& mqtt, metrics::Registry& registry, metric
   po.window = 4 * static_cast<std::size_t>(config_.batch_size);
   po.wake = [this] { wake(); };
   po.metrics = metrics_.get();
+  po.shards = static_cast<int>(brokers_.size());
+  // The map as it is at each send: a moved tenant's next row goes to its new broker.
+  if (brokers_.size() > 1) po.shard_of = [this](std::string_view amo) { return shard_map_->current()->shard_of(amo); };
   {
     std::lock_guard lock(hooks_mutex_);
-    pipeline_ =
-        std::make_unique<Pipeline>(std::move(po), [this](const Row& row, std::uint64_t key) { return send(row, key); });
-    if (broker_connected_) pipeline_->connected();
+    pipeline_ = std::make_unique<Pipeline>(
+        std::move(po), [this](const Row& row, int shard, std::uint64_t key) { return send(row, shard, key); });
+    for (const int shard : broker_connected_) pipeline_->connected(shard);
   }
   thread_ = std::thread([this] { run(); });
   housekeeping_thread_ = std::thread([this] { housekeeping(); });
@@ -119,9 +128,8 @@ void Drain::sleep_for(std::chrono::milliseconds wait) {
   woken_ = false;
 }
 
-bool Drain::send(const Row& row, std::uint64_t key) {
-  mqtt_client::Client* mqtt = mqtt_.load();
-  if (!mqtt) return false;
+bool Drain::send(const Row& row, int shard, std::uint64_t key) {
+  mqtt_client::Client* mqtt = brokers_.at(static_cast<std::size_t>(shard));
   auto msg = mqtt::make_message(row.topic, row.body, 1, false);
   // The envelope id also as a v5 user property (DESIGN §4), so consumers dedupe without parsing.
   msg->set_properties(mqtt::properties{{mqtt::property::USER_PROPERTY, std::string("id"), row.event_id}});

@@ -2,7 +2,7 @@
 // The outbox drain of amo-relay (DESIGN §5): one thread owns a Postgres connection and runs
 // the loop — hold a fair share of the partition leases, claim due rows of owned partitions
 // (seq assigned, invalid rows dead-lettered), hand them to the Pipeline that publishes them
-// QoS 1 through the daemon's MQTT connection. Adaptive polling: at once after a full batch,
+// QoS 1 through the daemon's MQTT connection to the tenant's broker shard (DESIGN §9). Adaptive polling: at once after a full batch,
 // doubling from poll_min_ms to poll_max_ms while idle. A marker thread with its own
 // connection writes back what the broker acknowledged or refused as soon as it is known (so a
 // crash repeats little: rows in flight plus one mark in progress). A third thread reports the
@@ -16,8 +16,10 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "daemon/config/config.h"
+#include "daemon/run/shard_map_watch.h"
 #include "relay/drain/pipeline.h"
 #include "relay/drain/relay_metrics.h"
 #include "relay/drain/store.h"
@@ -43,11 +45,13 @@ class Drain : private mqtt::iaction_listener {
   Drain(const Drain&) = delete;
   Drain& operator=(const Drain&) = delete;
 
-  // The MQTT client's on_connected / on_lost (they may come before start()).
-  void connected();
-  void lost();
+  // A shard's MQTT client's on_connected / on_lost (they may come before start()).
+  void connected(int shard);
+  void lost(int shard);
 
-  void start(mqtt_client::Client& mqtt, metrics::Registry& registry, metrics::DaemonMetrics& daemon_metrics);
+  // `brokers`: one connection per shard of `shard_map` (both outlive the drain).
+  void start(const std::vector<mqtt_client::Client*>& brokers, const config::ShardMapWatch& shard_map,
+             metrics::Registry& registry, metrics::DaemonMetrics& daemon_metrics);
   // SIGTERM: claims stop, rows in flight get up to `drain_timeout` for their PUBACK and are
   // marked; the rest stay unpublished (same seq) for whoever holds the lease next; the leases
   // are released so another relay takes them at once.
@@ -57,7 +61,7 @@ class Drain : private mqtt::iaction_listener {
   void run();
   void mark_loop();
   void housekeeping();
-  bool send(const Row& row, std::uint64_t key);
+  bool send(const Row& row, int shard, std::uint64_t key);
   void on_success(const mqtt::token& tok) override;
   void on_failure(const mqtt::token& tok) override;
 
@@ -73,12 +77,13 @@ class Drain : private mqtt::iaction_listener {
   const config::Config& config_;
   const envelope::SchemaSet& schemas_;
   std::function<void()> on_claimed_;
-  std::atomic<mqtt_client::Client*> mqtt_{nullptr};
+  std::vector<mqtt_client::Client*> brokers_;  // set before the pipeline exists
+  const config::ShardMapWatch* shard_map_ = nullptr;
   std::unique_ptr<RelayMetrics> metrics_;
   metrics::DaemonMetrics* daemon_metrics_ = nullptr;
 
   std::mutex hooks_mutex_;  // pipeline_ creation against connected()/lost()
-  bool broker_connected_ = false;
+  std::vector<int> broker_connected_;  // shards whose connection came up before start()
   std::unique_ptr<Pipeline> pipeline_;
 
   // Written by the drain thread only (under fence_mutex_), read by the marker.

@@ -13,12 +13,13 @@ std::chrono::milliseconds refusal_backoff(int attempts) {
   return std::min(wait, std::chrono::milliseconds(30000));
 }
 
-Pipeline::Pipeline(Options options, Send send) : options_(std::move(options)), send_(std::move(send)) {}
+Pipeline::Pipeline(Options options, Send send)
+    : options_(std::move(options)), send_(std::move(send)), connected_(std::max(options_.shards, 1), 0) {}
 
 void Pipeline::schedule(Tenant& tenant, Clock::time_point now, std::vector<Pending>& out) {
-  if (!connected_ || paused_ || now >= lease_deadline_ || tenant.key != 0 || tenant.rows.empty() ||
-      now < tenant.retry_at)
-    return;
+  if (paused_ || now >= lease_deadline_ || tenant.key != 0 || tenant.rows.empty() || now < tenant.retry_at) return;
+  const int shard = options_.shard_of ? options_.shard_of(tenant.rows.front()->amo_id) : 0;
+  if (!connected_[static_cast<std::size_t>(shard)]) return;
   if (window_used() >= options_.window) {
     if (!tenant.waiting) {
       tenant.waiting = true;
@@ -28,9 +29,10 @@ void Pipeline::schedule(Tenant& tenant, Clock::time_point now, std::vector<Pendi
   }
   tenant.waiting = false;
   tenant.key = ++next_key_;
+  tenant.shard = shard;
   tenant.sent = now;
   in_flight_.emplace(tenant.key, &tenant);
-  out.push_back({tenant.rows.front(), tenant.key});
+  out.push_back({tenant.rows.front(), shard, tenant.key});
 }
 
 void Pipeline::schedule_waiting(Clock::time_point now, std::vector<Pending>& out) {
@@ -45,14 +47,14 @@ void Pipeline::schedule_waiting(Clock::time_point now, std::vector<Pending>& out
 
 void Pipeline::send_all(const std::vector<Pending>& pending) {
   for (const auto& p : pending) {
-    if (send_(*p.row, p.key)) continue;
-    // Not sent (the connection just went): the row waits for connected().
+    if (send_(*p.row, p.shard, p.key)) continue;
+    // Not sent (the connection just went): the row waits for its shard's connected().
     std::lock_guard lock(mutex_);
     auto it = in_flight_.find(p.key);
     if (it == in_flight_.end()) continue;
     it->second->key = 0;
     in_flight_.erase(it);
-    connected_ = false;
+    connected_[static_cast<std::size_t>(p.shard)] = 0;
   }
 }
 
@@ -116,25 +118,33 @@ void Pipeline::reloaded(const std::string& amo, std::vector<Row> rows) {
   send_all(pending);
 }
 
-void Pipeline::connected() {
+void Pipeline::connected(int shard) {
   std::vector<Pending> pending;
   {
     std::lock_guard lock(mutex_);
-    connected_ = true;
+    connected_.at(static_cast<std::size_t>(shard)) = 1;
     const auto now = Clock::now();
     for (auto& [amo, tenant] : tenants_) schedule(tenant, now, pending);
   }
   send_all(pending);
 }
 
-void Pipeline::lost() {
-  std::lock_guard lock(mutex_);
-  connected_ = false;
-  // Every row in flight is unacked: it goes again, same id and seq, after the reconnect.
-  for (auto& [key, tenant] : in_flight_) tenant->key = 0;
-  in_flight_.clear();
-  waiting_.clear();
-  for (auto& [amo, tenant] : tenants_) tenant.waiting = false;
+void Pipeline::lost(int shard) {
+  std::vector<Pending> pending;
+  {
+    std::lock_guard lock(mutex_);
+    connected_.at(static_cast<std::size_t>(shard)) = 0;
+    // Every row in flight to that broker is unacked: it goes again, same id and seq, after the
+    // reconnect (or to another shard, if the map moved its tenant meanwhile).
+    std::erase_if(in_flight_, [&](const auto& entry) {
+      if (entry.second->shard != shard) return false;
+      entry.second->key = 0;
+      return true;
+    });
+    // The slots they held may let tenants of the other shards go.
+    schedule_waiting(Clock::now(), pending);
+  }
+  send_all(pending);
 }
 
 void Pipeline::acked(std::uint64_t key, bool ok, int reason_code) {

@@ -8,6 +8,8 @@
 // tenant flow again; a lost connection leaves every in-flight row unacked, to be sent again
 // (same id, same seq) after the reconnect. Thread-safe: the drain loop adds rows and takes
 // outcomes, Paho's thread reports acks. `send` is never called with the lock held.
+// Broker shards (DESIGN §9): each row goes to its tenant's shard as the map says when it is
+// sent; connected / lost are per shard, so one broker's outage holds back only its tenants.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -47,8 +50,9 @@ struct Outcomes {
 class Pipeline {
  public:
   using Clock = std::chrono::steady_clock;
-  // Publishes one row; `key` comes back in acked(). False if it was not sent (not connected).
-  using Send = std::function<bool(const Row& row, std::uint64_t key)>;
+  // Publishes one row to `shard`'s broker; `key` comes back in acked(). False if it was not
+  // sent (not connected).
+  using Send = std::function<bool(const Row& row, int shard, std::uint64_t key)>;
 
   struct Options {
     int max_attempts = 10;
@@ -62,6 +66,8 @@ class Pipeline {
     std::chrono::milliseconds transient_retry{100};  // after a send that failed without a refusal
     std::function<void()> wake;                      // called (without the lock) when the drain loop has work
     RelayMetrics* metrics = nullptr;
+    int shards = 1;
+    std::function<int(std::string_view amo)> shard_of;  // [0, shards); unset: every tenant on 0
   };
 
   Pipeline(Options options, Send send);
@@ -75,8 +81,8 @@ class Pipeline {
   // Rows read for a reload (up to max_rows_per_tenant + 1 asked): the tenant stops spilling
   // unless they fill it again.
   void reloaded(const std::string& amo, std::vector<Row> rows);
-  void connected();
-  void lost();
+  void connected(int shard = 0);
+  void lost(int shard = 0);
   // From Paho's thread: reason_code < 0x80 with ok = true is a PUBACK; ok = false with
   // reason_code ≥ 0x80 is the broker's refusal; any other failure is transient.
   void acked(std::uint64_t key, bool ok, int reason_code);
@@ -106,6 +112,7 @@ class Pipeline {
   struct Tenant {
     std::deque<std::shared_ptr<Row>> rows;  // shared: a send outside the lock keeps its row
     std::uint64_t key = 0;                  // of the row in flight, 0 if none
+    int shard = 0;                          // where the row in flight went
     Clock::time_point sent{};
     Clock::time_point retry_at{};
     bool waiting = false;       // in waiting_ for a free slot of the window
@@ -114,6 +121,7 @@ class Pipeline {
   };
   struct Pending {
     std::shared_ptr<const Row> row;
+    int shard;
     std::uint64_t key;
   };
 
@@ -137,7 +145,7 @@ class Pipeline {
   std::size_t queued_ = 0;
   std::size_t unconfirmed_ = 0;  // published rows taken but not confirmed
   std::size_t window_used() const { return in_flight_.size() + outcomes_.published.size() + unconfirmed_; }
-  bool connected_ = false;
+  std::vector<char> connected_;  // per shard
   bool paused_ = false;
   Clock::time_point lease_deadline_ = Clock::time_point::max();
   Outcomes outcomes_;

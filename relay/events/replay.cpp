@@ -56,8 +56,8 @@ Replay::~Replay() {
   stop();
 }
 
-void Replay::start(mqtt_client::Client& mqtt) {
-  mqtt_ = &mqtt;
+void Replay::start(const std::vector<mqtt_client::Client*>& brokers) {
+  brokers_ = brokers;  // read by the thread only
   thread_ = std::thread([this] { run(); });
 }
 
@@ -71,14 +71,14 @@ void Replay::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Replay::on_message(mqtt::const_message_ptr message) {
+void Replay::on_message(int shard, mqtt::const_message_ptr message) {
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= kMaxQueued) {
       dropped_.inc();
       return;
     }
-    queue_.push_back(std::move(message));
+    queue_.emplace_back(shard, std::move(message));
   }
   cv_.notify_one();
 }
@@ -88,11 +88,13 @@ void Replay::run() {
   json::StrictParser parser(16384, 16);
   while (true) {
     mqtt::const_message_ptr m;
+    mqtt_client::Client* mqtt = nullptr;  // the answer goes to the broker the request came from
     {
       std::unique_lock lock(mutex_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
-      m = std::move(queue_.front());
+      mqtt = brokers_.at(static_cast<std::size_t>(queue_.front().first));
+      m = std::move(queue_.front().second);
       queue_.pop_front();
     }
     const auto req = parse_request(parser, m);
@@ -110,7 +112,7 @@ void Replay::run() {
     auto send = [&](const std::string& payload) {
       auto msg = mqtt::make_message(topic, payload, 1, false);
       msg->set_properties(props);
-      mqtt_.load()->publish(std::move(msg));
+      mqtt->publish(std::move(msg));
     };
     try {
       const auto bounds = connection.with_retry([&](pqxx::connection& c) { return tenant_bounds(c, req->amo); });

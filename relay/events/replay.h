@@ -4,7 +4,8 @@
 // through $share/relay/amo/+/user/+/cmd/replay; the relay answers on
 // amo/{amo}/user/{sub}/replay with at most 500 missed envelopes in seq order, then
 // replay.done {"last"} — or reset for a cursor SSE would reset — echoing the request's
-// correlation data. Requests are answered off Paho's thread, in arrival order.
+// correlation data. Requests are answered off Paho's thread, in arrival order, on the broker
+// shard they came from (DESIGN §9).
 #include <mqtt/async_client.h>
 
 #include <atomic>
@@ -12,6 +13,8 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "daemon/config/config.h"
 #include "daemon/metrics/registry.h"
@@ -29,10 +32,10 @@ class Replay {
  public:
   Replay(const config::Config& config, metrics::Registry& registry);
   ~Replay();
-  void start(mqtt_client::Client& mqtt);
+  void start(const std::vector<mqtt_client::Client*>& brokers);
   void stop();
   // On Paho's thread: queues the request (up to 10,000; more are dropped and counted).
-  void on_message(mqtt::const_message_ptr message);
+  void on_message(int shard, mqtt::const_message_ptr message);
 
  private:
   void run();
@@ -41,10 +44,10 @@ class Replay {
   metrics::Counter& answered_;
   metrics::Counter& refused_;
   metrics::Counter& dropped_;
-  std::atomic<mqtt_client::Client*> mqtt_{nullptr};
+  std::vector<mqtt_client::Client*> brokers_;
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<mqtt::const_message_ptr> queue_;
+  std::deque<std::pair<int, mqtt::const_message_ptr>> queue_;  // (shard, request)
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -85,10 +85,12 @@ http::Response issue_token(const http::Request& request, HandlerContext& c) {
   }
 
   const acl::AllowedTopics topics = acl::allowed_topics(s.amo, s.sub, threads);
+  const auto shards = c.shard_map.current();  // the tenant's broker shard (DESIGN §9)
+  const std::string& broker_url = shards->shard(shards->shard_of(s.amo)).public_broker_url;
   const nlohmann::json answer{{"token", token},
                               {"expires_at", claims.exp},
                               {"client_id", claims.cid},
-                              {"broker_url", c.config.public_broker_url},
+                              {"broker_url", broker_url},
                               {"topics", {{"subscribe", topics.subscribe}, {"publish", topics.publish}}}};
   c.metrics.tokens_issued.inc();
   c.metrics.issue_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

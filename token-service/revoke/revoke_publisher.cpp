@@ -5,46 +5,52 @@
 
 namespace amo::token_service {
 
-RevokePublisher::RevokePublisher(mqtt_client::Client& mqtt, ServiceMetrics& metrics) : mqtt_(mqtt), metrics_(metrics) {}
+RevokePublisher::RevokePublisher(std::vector<mqtt_client::Client*> brokers, ServiceMetrics& metrics)
+    : brokers_(std::move(brokers)), metrics_(metrics) {}
 
-bool RevokePublisher::send(const Revocation& r) {
+bool RevokePublisher::send(int shard, const Revocation& r) {
   try {
-    mqtt_.publish(mqtt::make_message(kRevokeTopic, revoke_payload(r), 1, false));
+    brokers_.at(static_cast<std::size_t>(shard))->publish(mqtt::make_message(kRevokeTopic, revoke_payload(r), 1, false));
   } catch (const mqtt::exception&) {
     return false;
   }
   metrics_.revocation(r.cause).inc();
   log::audit("revocation published user=" + r.user + " before=" + std::to_string(r.before) +
-             " cause=" + std::string(name(r.cause)));
+             " cause=" + std::string(name(r.cause)) + " shard=" + std::to_string(shard));
   return true;
 }
 
-bool RevokePublisher::publish(const Revocation& r) {
-  if (send(r)) return true;
-  std::lock_guard lock(mutex_);
-  auto [it, fresh] = pending_.emplace(r.user, r);
+void RevokePublisher::keep(int shard, const Revocation& r) {
+  auto [it, fresh] = pending_.try_emplace({shard, r.user}, r);
   if (!fresh && it->second.before < r.before) it->second = r;
   metrics_.revocation_pending.set(static_cast<std::int64_t>(pending_.size()));
+}
+
+bool RevokePublisher::publish_to(int shard, const Revocation& r) {
+  if (send(shard, r)) return true;
+  std::lock_guard lock(mutex_);
+  keep(shard, r);
   return false;
 }
 
+bool RevokePublisher::publish(const Revocation& r) {
+  bool all = true;
+  for (std::size_t shard = 0; shard < brokers_.size(); ++shard) all = publish_to(static_cast<int>(shard), r) && all;
+  return all;
+}
+
 void RevokePublisher::flush() {
-  std::map<std::string, Revocation> todo;
+  decltype(pending_) todo;
   {
     std::lock_guard lock(mutex_);
     if (pending_.empty()) return;
     todo.swap(pending_);
   }
-  std::map<std::string, Revocation> left;
-  for (auto& [user, r] : todo) {
-    if (!send(r)) left.emplace(user, r);
-  }
+  decltype(pending_) left;
+  for (auto& [key, r] : todo)
+    if (!send(key.first, r)) left.emplace(key, r);
   std::lock_guard lock(mutex_);
-  for (auto& [user, r] : left) {
-    auto [it, fresh] = pending_.emplace(user, r);
-    if (!fresh && it->second.before < r.before) it->second = r;
-  }
-  metrics_.revocation_pending.set(static_cast<std::int64_t>(pending_.size()));
+  for (auto& [key, r] : left) keep(key.first, r);
 }
 
 std::size_t RevokePublisher::pending() const {

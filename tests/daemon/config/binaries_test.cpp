@@ -134,3 +134,20 @@ TEST_CASE("APP_ENV=production: amo-token-service refuses the demo signing key an
   o = run(dir, {AMO_TOKEN_SERVICE_PATH, "--config", path}, {{"APP_ENV", "production"}, {"AMO_RT_CORS_ORIGINS", "*"}});
   one_line_naming(o, "amo-token-service", "cors_origins");
 }
+
+TEST_CASE("a bad shard_map_file refuses the start in one line naming it; the file's values are not echoed") {
+  TempDir dir("amo-config-bin");
+  std::string text = with(kRelay, "jwks_file", "\"" AMO_SOURCE_DIR "/deploy/demo/jwks.json\"");
+  text = with(text, "service_signing_key_file", "\"" + jwks_file(dir, "service.jwks") + "\"");
+  const std::string bad_map =
+      "[shards.b]\nbroker_host = \"h\"\nbroker_port = 1884\npublic_broker_url = \"tcp://user:s3cret@b\"\n";
+  text = with(text, "shard_map_file", "\"" + dir.write("shards.toml", bad_map).string() + "\"");
+  Outcome o = run(dir, {AMO_RELAY_PATH, "--config", dir.write("relay.toml", text).string()});
+  one_line_naming(o, "amo-relay", "shard_map_file");
+  CHECK(o.output.find("shards.b.public_broker_url") != std::string::npos);
+  CHECK(o.output.find("s3cret") == std::string::npos);
+
+  text = with(text, "shard_map_file", "\"" + (dir.path() / "absent.toml").string() + "\"");
+  o = run(dir, {AMO_RELAY_PATH, "--config", dir.write("relay.toml", text).string()});
+  one_line_naming(o, "amo-relay", "shard_map_file");
+}

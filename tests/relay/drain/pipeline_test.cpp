@@ -24,7 +24,7 @@ struct Harness {
   Pipeline pipeline;
 
   explicit Harness(Pipeline::Options o = {})
-      : pipeline(o, [this](const Row& r, std::uint64_t key) {
+      : pipeline(o, [this](const Row& r, int, std::uint64_t key) {
           if (!up) return false;
           sent.push_back({r.id, key});
           return true;
@@ -223,4 +223,40 @@ TEST_CASE("a tenant past max_rows_per_tenant spills; reloads bring its later row
   CHECK(ids(h.sent) == std::vector<std::int64_t>{1, 2, 3, 4, 5});
   CHECK(h.pipeline.reloads().empty());
   CHECK(h.pipeline.queued() == 0);
+}
+
+TEST_CASE("shards: each row goes to its tenant's shard as the map says at send; one shard's outage holds only its tenants") {
+  std::map<std::string, int> map{{"A", 0}, {"B", 1}};
+  std::vector<std::pair<std::int64_t, int>> sent;  // (id, shard)
+  std::map<std::int64_t, std::uint64_t> keys;
+  Pipeline::Options o;
+  o.shards = 2;
+  o.shard_of = [&](std::string_view amo) { return map.at(std::string(amo)); };
+  Pipeline p(o, [&](const Row& r, int shard, std::uint64_t key) {
+    sent.emplace_back(r.id, shard);
+    keys[r.id] = key;
+    return true;
+  });
+  p.connected(0);
+  p.add({row(1, "A", 1), row(2, "B", 1), row(3, "B", 2)});
+  // Shard 1 is not up yet: B waits, A goes.
+  CHECK(sent == std::vector<std::pair<std::int64_t, int>>{{1, 0}});
+  p.connected(1);
+  CHECK(sent == std::vector<std::pair<std::int64_t, int>>{{1, 0}, {2, 1}});
+  // Shard 1 goes away: B's row in flight is unacked there, A's on shard 0 is not touched.
+  p.lost(1);
+  CHECK(p.in_flight() == 1);
+  p.acked(keys[2], true, 0);  // a late ack from the lost connection: ignored
+  p.acked(keys[1], true, 0);
+  CHECK(p.take().published == std::vector<std::int64_t>{1});
+  // B moves to shard 0 meanwhile: its unacked row and the next go there, same ids.
+  map["B"] = 0;
+  p.retry_due();
+  p.connected(0);
+  CHECK(sent.back() == std::pair<std::int64_t, int>{2, 0});
+  p.acked(keys[2], true, 0);
+  CHECK(sent.back() == std::pair<std::int64_t, int>{3, 0});
+  p.acked(keys[3], true, 0);
+  CHECK(p.take().published == std::vector<std::int64_t>{2, 3});
+  CHECK(p.in_flight() == 0);
 }
