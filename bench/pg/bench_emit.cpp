@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/rounds.h"
 #include "core/envelope/timestamp.h"
 #include "core/envelope/uuid.h"
 #include "tests/harness/daemon.h"
@@ -27,15 +28,10 @@
 
 namespace {
 
+using amo::bench::median;
+
 constexpr int kProducers = 8;
 constexpr int kTenants = 50;
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 // utime + stime of one process, in seconds.
 double cpu_seconds(int pid) {

@@ -22,11 +22,17 @@
 #include <tuple>
 #include <vector>
 
+#include "bench/rounds.h"
 #include "bench/plugin/brokers.h"
 #include "bench/plugin/scenarios.h"
 #include "bench/plugin/verified_cache.h"
 
 namespace {
+
+using amo::bench::median;
+using amo::bench::paired_ratio;
+using amo::bench::fmt;
+using amo::bench::loadavg;
 
 using amo::bench::Kind;
 using amo::bench::kKinds;
@@ -38,37 +44,6 @@ struct Row {
   std::string goal;
   std::map<Kind, std::vector<double>> values;
 };
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-// Median of the per-round ratios a[i] / b[i]. The three brokers of a round run back to back,
-// so a round shares the machine's speed of the moment: this VM's CPU speed drifts by up to
-// 30 % within a minute (`openssl speed ed25519` gave 6,900 to 9,700 verifies/s in
-// consecutive runs), which a ratio of the two medians would mix into the comparison.
-double paired_ratio(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<double> r;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
-    if (b[i] > 0) r.push_back(a[i] / b[i]);
-  return median(r);
-}
-
-std::string fmt(double v, const char* f) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-std::string loadavg() {
-  std::ifstream in("/proc/loadavg");
-  std::string s;
-  std::getline(in, s);
-  return s;
-}
 
 void raise_nofile() {
   rlimit r{};

@@ -44,12 +44,13 @@ class Fixture {
   Creds service(Kind k, const std::string& client_id) const;
   // The settings that differ from a production config, for the report.
   static std::string notes();
-
- private:
-  // A connect token for `client_id` with the given identity, signed with key_.
+  // A connect token for `client_id` with the given identity, signed with key_ (bench_shards
+  // uses it for tenants other than A1).
   Creds with_token(const std::string& client_id, const std::string& username, std::string sub, std::string amo,
                std::vector<std::string> threads, amo::Role role, std::int64_t ttl,
                token::Alg alg = token::Alg::EdDSA) const;
+
+ private:
   struct Signer {
     token::Key key;
     std::string jwks_path;

@@ -25,25 +25,17 @@
 
 #include <mosquitto.h>
 
+#include "bench/rounds.h"
 #include "bench/relay/phases.h"
 #include "bench/relay/stack.h"
 
 namespace {
 
+using amo::bench::median;
+using amo::bench::fmt;
+using amo::bench::loadavg;
+
 using namespace amo::bench_relay;
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-std::string fmt(double v, const char* f) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 // 1234567 → "1,234,567"
 std::string grouped(double v) {
@@ -54,13 +46,6 @@ std::string grouped(double v) {
     out += digits[i];
   }
   return out;
-}
-
-std::string loadavg() {
-  std::ifstream in("/proc/loadavg");
-  std::string s;
-  std::getline(in, s);
-  return s;
 }
 
 // One peer's results over the rounds; a failed measurement leaves its round out.
