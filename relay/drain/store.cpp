@@ -41,15 +41,18 @@ const char* const kClaim =
 
 // Within the claim transaction, after kClaim locked the rows: seq from the tenant's counter
 // row, locked by the upsert (in amo_id order, so two claimers cannot deadlock), so seq values
-// of a tenant become visible in increasing order with no gap.
+// of a tenant become visible in increasing order with no gap. `o.seq IS NULL`: a row numbered
+// already (claims that overlapped despite the lock) is not numbered twice — it comes back
+// missing and the claim rolls back; and `ON`, not `USING`, which Citus cannot deparse in an
+// UPDATE's FROM (docs/SCALING.md, C3).
 const char* const kAssign =
     "WITH claimed AS (SELECT c.id, c.amo_id, row_number() OVER (PARTITION BY c.amo_id ORDER BY c.id) AS rn, "
     "  count(*) OVER (PARTITION BY c.amo_id) AS n FROM unnest($1::bigint[], $2::text[]) AS c(id, amo_id)), "
     "counts AS (SELECT DISTINCT amo_id, n FROM claimed), "
     "bumped AS (INSERT INTO realtime_outbox_seq AS s (amo_id, last_seq) SELECT amo_id, n FROM counts ORDER BY amo_id "
     "  ON CONFLICT (amo_id) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq RETURNING s.amo_id, s.last_seq) "
-    "UPDATE realtime_outbox o SET seq = b.last_seq - c.n + c.rn FROM claimed c JOIN bumped b USING (amo_id) "
-    "WHERE o.id = c.id RETURNING o.id, o.seq";
+    "UPDATE realtime_outbox o SET seq = b.last_seq - c.n + c.rn FROM claimed c JOIN bumped b ON b.amo_id = c.amo_id "
+    "WHERE o.id = c.id AND o.seq IS NULL RETURNING o.id, o.seq";
 
 const char* const kBury =
     "WITH gone AS (DELETE FROM realtime_outbox o USING unnest($1::bigint[], $2::text[]) AS d(id, error) "
