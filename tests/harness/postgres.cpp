@@ -122,4 +122,20 @@ std::string Postgres::log() const {
   return read_file(dir_.path() / "postgres.log");
 }
 
+void add_realtime_user(const Postgres& pg, const std::string& amo, const std::string& user,
+                       const std::vector<std::string>& threads, bool active) {
+  pqxx::connection c(pg.url());
+  pqxx::work w(c);
+  w.exec_params(
+      "INSERT INTO realtime_users (amo_id, user_id, is_active) VALUES ($1, $2, $3) "
+      "ON CONFLICT (amo_id, user_id) DO UPDATE SET is_active = EXCLUDED.is_active, token_revoked_at = NULL",
+      amo, user, active);
+  for (const auto& t : threads)
+    w.exec_params(
+        "INSERT INTO realtime_thread_members (amo_id, thread_id, user_id) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING",
+        amo, t, user);
+  w.commit();
+}
+
 }  // namespace amo::harness

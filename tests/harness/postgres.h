@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
@@ -62,5 +63,9 @@ class Postgres {
   int port_ = 0;
   std::unique_ptr<Process> server_;
 };
+
+// A realtime_users row (active or not, token_revoked_at cleared) and its thread memberships.
+void add_realtime_user(const Postgres& pg, const std::string& amo, const std::string& user,
+                       const std::vector<std::string>& threads = {}, bool active = true);
 
 }  // namespace amo::harness
