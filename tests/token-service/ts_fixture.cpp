@@ -48,6 +48,10 @@ Stack::Stack(Options options) {
   broker = std::make_unique<Mosquitto>(o);
   service = start_service(options.service_extra);
   if (options.relay) relay = start_relay(options.relay_extra);
+  // /healthz answers before the daemons' MQTT connections (and the ingest's subscriptions) are
+  // up; a chat published in that gap has no ingest to store it. /readyz waits for them.
+  for (const auto* d : {service.get(), relay.get()})
+    if (d) REQUIRE(wait_until([&] { return harness::http_get(d->http_port(), "/readyz").status == 200; }, 30s, 50ms));
 }
 
 Stack::~Stack() {
