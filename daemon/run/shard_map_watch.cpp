@@ -9,16 +9,17 @@ namespace amo::config {
 
 ShardMapWatch::ShardMapWatch(const Config& config) : config_(config), map_(std::make_shared<ShardMap>(config)) {}
 
-std::variant<ShardMap, Error> ShardMapWatch::read(Stamp& stamp) const {
+ShardMapWatch::Stamp ShardMapWatch::stamp(std::error_code& ec) const {
+  const std::filesystem::path path(config_.shard_map_file);
+  const auto mtime = std::filesystem::last_write_time(path, ec);
+  return {mtime, ec ? 0 : std::filesystem::file_size(path, ec)};
+}
+
+std::variant<ShardMap, Error> ShardMapWatch::read(const std::error_code& stat_error) const {
   try {
-    // The stamp before the text: a write in between is seen again at the next check.
-    const std::filesystem::path path(config_.shard_map_file);
-    std::error_code ec;
-    const auto mtime = std::filesystem::last_write_time(path, ec);
-    const auto size = ec ? 0 : std::filesystem::file_size(path, ec);
     std::string text = io::read_file(config_.shard_map_file);  // its error names the path
-    if (ec) return Error{"shard_map_file", "cannot stat " + config_.shard_map_file + ": " + ec.message()};
-    stamp = {mtime, size};
+    if (stat_error)
+      return Error{"shard_map_file", "cannot stat " + config_.shard_map_file + ": " + stat_error.message()};
     return ShardMap::parse(config_, text);
   } catch (const std::exception& e) {
     return Error{"shard_map_file", e.what()};  // names the path, never the content
@@ -27,28 +28,27 @@ std::variant<ShardMap, Error> ShardMapWatch::read(Stamp& stamp) const {
 
 std::optional<Error> ShardMapWatch::load() {
   if (config_.shard_map_file.empty()) return std::nullopt;
-  Stamp stamp;
-  auto parsed = read(stamp);
+  std::error_code ec;
+  const Stamp before = stamp(ec);  // before the text: a write in between is seen at the next check
+  auto parsed = read(ec);
   if (auto* e = std::get_if<Error>(&parsed)) return *e;
   std::lock_guard lock(mutex_);
   map_ = std::make_shared<const ShardMap>(std::move(std::get<ShardMap>(parsed)));
-  stamp_ = stamp;
+  stamp_ = before;
   return std::nullopt;
 }
 
 std::vector<Move> ShardMapWatch::reload_if_changed(bool forced) {
   if (config_.shard_map_file.empty()) return {};
+  std::error_code ec;
+  const Stamp before = stamp(ec);
   {
-    std::error_code ec;
-    const std::filesystem::path path(config_.shard_map_file);
-    const Stamp now{std::filesystem::last_write_time(path, ec), ec ? 0 : std::filesystem::file_size(path, ec)};
     std::lock_guard lock(mutex_);
-    if (!forced && (ec || now == stamp_)) return {};
+    if (!forced && (ec || before == stamp_)) return {};
   }
-  Stamp stamp;
-  auto parsed = read(stamp);
+  auto parsed = read(ec);
   std::lock_guard lock(mutex_);
-  stamp_ = stamp;  // a bad file is reported once, not every second
+  stamp_ = before;  // a bad file is reported once, not every second
   if (auto* e = std::get_if<Error>(&parsed)) {
     log::error(e->line() + "; the shard map before stays in use");
     return {};

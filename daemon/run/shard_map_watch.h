@@ -9,6 +9,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <variant>
 #include <vector>
 
 #include "daemon/config/shard_map.h"
@@ -31,7 +33,8 @@ class ShardMapWatch {
     std::uintmax_t size = 0;
     bool operator==(const Stamp&) const = default;
   };
-  std::variant<ShardMap, Error> read(Stamp& stamp) const;
+  Stamp stamp(std::error_code& ec) const;  // taken before the text is read
+  std::variant<ShardMap, Error> read(const std::error_code& stat_error) const;
 
   const Config& config_;
   mutable std::mutex mutex_;
