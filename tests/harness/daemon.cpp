@@ -69,9 +69,17 @@ bool Daemon::wait_log(std::string_view needle, std::chrono::milliseconds timeout
 }
 
 bool Daemon::wait_healthy(std::chrono::milliseconds timeout) const {
+  return wait_status("/healthz", timeout);
+}
+
+bool Daemon::wait_ready(std::chrono::milliseconds timeout) const {
+  return wait_status("/readyz", timeout);
+}
+
+bool Daemon::wait_status(std::string_view path, std::chrono::milliseconds timeout) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    if (http_get(http_port_, "/healthz", std::chrono::milliseconds(1000)).status == 200) return true;
+    if (http_get(http_port_, path, std::chrono::milliseconds(1000)).status == 200) return true;
     if (!process_->running() || std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -45,6 +45,9 @@ class Daemon {
   std::string log() const;  // stdout and stderr so far
   bool wait_log(std::string_view needle, std::chrono::milliseconds timeout) const;
   bool wait_healthy(std::chrono::milliseconds timeout) const;
+  // GET /readyz answers 200: the database and every broker shard connected, the MQTT
+  // subscriptions in place (/healthz answers before them).
+  bool wait_ready(std::chrono::milliseconds timeout) const;
   void signal(int sig) const;  // SIGTERM, SIGKILL, SIGSTOP, SIGCONT, SIGHUP…
   bool running() const;
   // Exit code (128+N if killed by signal N), or -1 if still running after `timeout`.
@@ -54,6 +57,7 @@ class Daemon {
 
  private:
   void spawn();
+  bool wait_status(std::string_view path, std::chrono::milliseconds timeout) const;
 
   Options options_;
   TempDir dir_{"amo-daemon"};

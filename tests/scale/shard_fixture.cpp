@@ -55,7 +55,7 @@ ShardStack::ShardStack() {
   // shard's broker are (subscriptions in place): a chat published earlier has no ingest yet.
   for (const auto* d : {relay1.get(), relay2.get(), service.get()}) {
     INFO(d->log());
-    REQUIRE(wait_until([&] { return harness::http_get(d->http_port(), "/readyz").status == 200; }, 30s, 50ms));
+    REQUIRE(d->wait_ready(30s));
   }
 }
 

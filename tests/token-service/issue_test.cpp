@@ -387,7 +387,7 @@ TEST_CASE("CORS from cors_origins: the allowed origin is echoed with credentials
 TEST_CASE("healthz, readyz with database and broker up, and the issuance metrics") {
   Stack& s = stack();
   CHECK(amo::harness::http_get(s.service->http_port(), "/healthz").status == 200);
-  CHECK(wait_until([&] { return amo::harness::http_get(s.service->http_port(), "/readyz").status == 200; }, 10s));
+  CHECK(s.service->wait_ready(10s));
   CHECK(s.metric("amo_tokens_issued_total") >= 1);
   CHECK(s.metric("amo_token_service_refusals_total{reason=\"no_session\"}") >= 1);
   CHECK(s.metric("amo_token_service_refusals_total{reason=\"revoked_session\"}") >= 1);

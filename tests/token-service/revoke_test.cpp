@@ -47,7 +47,7 @@ TEST_CASE("token_revoked_at set in realtime_users closes the user's live session
   s.add_user("A1", "ann", {"T1"});
   s.add_user("A1", "ben", {"T1"});
   // The first poll's baseline has passed: the service is up and connected.
-  REQUIRE(wait_until([&] { return amo::harness::http_get(s.service->http_port(), "/readyz").status == 200; }, 10s));
+  REQUIRE(s.service->wait_ready(10s));
   std::this_thread::sleep_for(600ms);
   auto ann1 = connected(s, "A1", "ann");
   auto ann2 = connected(s, "A1", "ann");

@@ -51,7 +51,7 @@ Stack::Stack(Options options) {
   // /healthz answers before the daemons' MQTT connections (and the ingest's subscriptions) are
   // up; a chat published in that gap has no ingest to store it. /readyz waits for them.
   for (const auto* d : {service.get(), relay.get()})
-    if (d) REQUIRE(wait_until([&] { return harness::http_get(d->http_port(), "/readyz").status == 200; }, 30s, 50ms));
+    if (d) REQUIRE(d->wait_ready(30s));
 }
 
 Stack::~Stack() {
